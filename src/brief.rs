@@ -1,0 +1,1 @@
+//! brief: work in progress.

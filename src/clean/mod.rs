@@ -1,0 +1,1 @@
+//! clean: work in progress.

@@ -1,0 +1,41 @@
+//! Command-line interface: parses arguments and calls the library. No pipeline logic lives
+//! here; each subcommand's flags and glue are in their own file.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod clean;
+pub mod eval;
+
+/// Arabic news articles in, bilingual English briefs out.
+#[derive(Debug, Parser)]
+#[command(name = "nashra", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read articles, drop web boilerplate, and show the cleaned structure.
+    Clean(clean::CleanArgs),
+    /// Score translations with BLEU and chrF, exactly as sacreBLEU does.
+    Eval(eval::EvalArgs),
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Clean(args) => clean::execute(args),
+        Command::Eval(args) => eval::execute(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("nashra: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

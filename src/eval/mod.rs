@@ -1,0 +1,1 @@
+//! eval: work in progress.

@@ -1,0 +1,1 @@
+//! summarize: work in progress.
