@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 
 pub mod clean;
 pub mod eval;
+pub mod model_args;
+pub mod models;
 
 /// Arabic news articles in, bilingual English briefs out.
 #[derive(Debug, Parser)]
@@ -22,6 +24,8 @@ pub enum Command {
     Clean(clean::CleanArgs),
     /// Score translations with BLEU and chrF, exactly as sacreBLEU does.
     Eval(eval::EvalArgs),
+    /// Download and list translation models (for offline nightly runs).
+    Models(models::ModelsArgs),
 }
 
 /// Entry point used by `main.rs`.
@@ -30,6 +34,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Clean(args) => clean::execute(args),
         Command::Eval(args) => eval::execute(args),
+        Command::Models(args) => models::execute(args),
     };
     match result {
         Ok(code) => code,
