@@ -1,1 +1,56 @@
-//! translate: work in progress.
+//! Arabic → English translation with an OPUS-MT Marian model on candle.
+//!
+//! Layers, from the bottom: [`config`] (the model's json files), [`weights`] (checkpoint
+//! files), [`model`] (the network), [`decode`] (greedy and beam search), [`engine`] (a loaded
+//! model that turns token ids into token ids). Nothing here knows about articles or briefs.
+
+pub mod config;
+pub mod decode;
+pub mod engine;
+pub mod model;
+pub mod weights;
+
+use std::path::{Path, PathBuf};
+
+pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
+pub use engine::Engine;
+
+/// Everything that can go wrong between a model's files and a translation. Every message
+/// names the file (or model) and the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum TranslateError {
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: missing model file", path.display())]
+    MissingFile { path: PathBuf },
+    #[error("{}: invalid model configuration: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+    #[error("{}: unsupported model: {message}", path.display())]
+    Unsupported { path: PathBuf, message: String },
+    #[error("{}: corrupt weights: {message}", path.display())]
+    CorruptWeights { path: PathBuf, message: String },
+    #[error("{}: weights do not match config.json: {message}", path.display())]
+    WeightsMismatch { path: PathBuf, message: String },
+    #[error("invalid decoding settings: {0}")]
+    Settings(String),
+    #[error("model computation failed: {0}")]
+    Compute(#[from] candle_core::Error),
+}
+
+impl TranslateError {
+    pub(crate) fn file(path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Self::MissingFile {
+                path: path.to_path_buf(),
+            }
+        } else {
+            Self::File {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}

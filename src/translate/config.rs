@@ -1,0 +1,176 @@
+//! The model's own configuration files, `config.json` and `generation_config.json`, read the way
+//! `transformers` reads them for a Marian model.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::TranslateError;
+
+/// The architecture fields of a Marian `config.json` that the engine uses. Unknown fields are
+/// ignored; fields that would change the computation and that the engine does not implement are
+/// rejected by [`MarianConfig::check_supported`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct MarianConfig {
+    #[serde(default)]
+    pub model_type: Option<String>,
+    #[serde(default)]
+    pub architectures: Option<Vec<String>>,
+    pub vocab_size: usize,
+    #[serde(default)]
+    pub decoder_vocab_size: Option<usize>,
+    pub d_model: usize,
+    pub encoder_layers: usize,
+    pub decoder_layers: usize,
+    pub encoder_attention_heads: usize,
+    pub decoder_attention_heads: usize,
+    pub encoder_ffn_dim: usize,
+    pub decoder_ffn_dim: usize,
+    #[serde(default = "default_max_positions")]
+    pub max_position_embeddings: usize,
+    #[serde(default = "default_activation")]
+    pub activation_function: String,
+    #[serde(default = "default_true")]
+    pub scale_embedding: bool,
+    #[serde(default = "default_true")]
+    pub share_encoder_decoder_embeddings: bool,
+    pub pad_token_id: u32,
+    pub decoder_start_token_id: Option<u32>,
+    pub eos_token_id: u32,
+    #[serde(default)]
+    pub forced_eos_token_id: Option<u32>,
+    #[serde(default)]
+    pub normalize_before: bool,
+    #[serde(default)]
+    pub normalize_embedding: bool,
+    #[serde(default)]
+    pub add_final_layer_norm: bool,
+    #[serde(default = "default_true")]
+    pub static_position_embeddings: bool,
+    // Generation defaults that old configs (like opus-mt-ar-en's) carry in config.json.
+    #[serde(default)]
+    pub num_beams: Option<usize>,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    #[serde(default)]
+    pub bad_words_ids: Option<Vec<Vec<u32>>>,
+}
+
+fn default_max_positions() -> usize {
+    512
+}
+fn default_activation() -> String {
+    "swish".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// The activation functions a Marian checkpoint may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Swish,
+    Gelu,
+    Relu,
+}
+
+impl MarianConfig {
+    pub fn from_file(path: &Path) -> Result<Self, TranslateError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TranslateError::file(path, e))?;
+        serde_json::from_str(&text).map_err(|e| TranslateError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Rejects configurations whose computation the engine does not implement, so that an
+    /// unsupported checkpoint fails loudly instead of translating wrongly.
+    pub fn check_supported(&self, path: &Path) -> Result<(), TranslateError> {
+        let unsupported = |what: String| TranslateError::Unsupported {
+            path: path.to_path_buf(),
+            message: what,
+        };
+        if let Some(t) = &self.model_type {
+            if t != "marian" {
+                return Err(unsupported(format!(
+                    "model_type is {t:?}; only \"marian\" (OPUS-MT) models are supported"
+                )));
+            }
+        }
+        if let Some(archs) = &self.architectures {
+            if !archs.iter().any(|a| a == "MarianMTModel") {
+                return Err(unsupported(format!(
+                    "architectures {archs:?} does not include MarianMTModel"
+                )));
+            }
+        }
+        if self.normalize_before || self.normalize_embedding || self.add_final_layer_norm {
+            return Err(unsupported(
+                "pre-norm variants (normalize_before / normalize_embedding / \
+                 add_final_layer_norm) are not implemented"
+                    .into(),
+            ));
+        }
+        if !self.static_position_embeddings {
+            return Err(unsupported(
+                "learned position embeddings are not implemented".into(),
+            ));
+        }
+        if !self.share_encoder_decoder_embeddings {
+            return Err(unsupported(
+                "separate encoder/decoder vocabularies are not implemented".into(),
+            ));
+        }
+        if self.d_model % self.encoder_attention_heads != 0
+            || self.d_model % self.decoder_attention_heads != 0
+        {
+            return Err(unsupported(format!(
+                "d_model {} is not divisible by the number of attention heads",
+                self.d_model
+            )));
+        }
+        self.activation().map_err(unsupported)?;
+        Ok(())
+    }
+
+    pub fn activation(&self) -> Result<Activation, String> {
+        match self.activation_function.as_str() {
+            "swish" | "silu" => Ok(Activation::Swish),
+            "gelu" => Ok(Activation::Gelu),
+            "relu" => Ok(Activation::Relu),
+            other => Err(format!("activation function {other:?} is not implemented")),
+        }
+    }
+
+    pub fn decoder_start(&self) -> u32 {
+        self.decoder_start_token_id.unwrap_or(self.pad_token_id)
+    }
+}
+
+/// `generation_config.json`: the decoding defaults a model ships with. Every field is optional;
+/// missing ones fall back to `config.json`, then to transformers' own defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GenerationConfig {
+    pub num_beams: Option<usize>,
+    pub max_length: Option<usize>,
+    pub max_new_tokens: Option<usize>,
+    pub min_length: Option<usize>,
+    pub length_penalty: Option<f32>,
+    pub early_stopping: Option<serde_json::Value>,
+    pub bad_words_ids: Option<Vec<Vec<u32>>>,
+    pub forced_eos_token_id: Option<serde_json::Value>,
+    pub eos_token_id: Option<serde_json::Value>,
+    pub pad_token_id: Option<u32>,
+    pub decoder_start_token_id: Option<u32>,
+    pub renormalize_logits: Option<bool>,
+}
+
+impl GenerationConfig {
+    pub fn from_file(path: &Path) -> Result<Self, TranslateError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TranslateError::file(path, e))?;
+        serde_json::from_str(&text).map_err(|e| TranslateError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+}

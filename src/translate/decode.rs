@@ -1,0 +1,456 @@
+//! Decoding strategies — greedy search and beam search — with the semantics of
+//! `transformers`' `generate` (version 5): the same logits processors in the same order, the
+//! same beam bookkeeping, stopping rules and length-penalised scores, so that the same model
+//! gives the same tokens.
+//!
+//! The model is only asked for next-token logits; everything else (processing, selection,
+//! hypotheses) happens here, on the host, one small row at a time. Sentences whose result can
+//! no longer change leave the batch at once, so the model never computes rows nobody reads.
+
+use candle_core::Result;
+use serde::{Deserialize, Serialize};
+
+use super::model::{DecoderState, EncodedBatch, MarianModel};
+
+/// When beam search may stop for a sentence (`early_stopping` in transformers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EarlyStopping {
+    /// `false`: stop when the best running beam, scored at its current length, cannot beat the
+    /// worst finished hypothesis (transformers' default heuristic).
+    #[default]
+    Heuristic,
+    /// `true`: stop as soon as `num_beams` hypotheses are finished.
+    Always,
+    /// `"never"`: the canonical beam search stopping rule.
+    Never,
+}
+
+impl EarlyStopping {
+    /// Parses the JSON value transformers accepts (`true`, `false`, `"never"`).
+    pub fn from_json(v: &serde_json::Value) -> Option<Self> {
+        match v {
+            serde_json::Value::Bool(true) => Some(Self::Always),
+            serde_json::Value::Bool(false) => Some(Self::Heuristic),
+            serde_json::Value::String(s) if s == "never" => Some(Self::Never),
+            _ => None,
+        }
+    }
+
+    /// The value as transformers writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Heuristic => "false",
+            Self::Always => "true",
+            Self::Never => "never",
+        }
+    }
+}
+
+impl std::str::FromStr for EarlyStopping {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "false" | "heuristic" => Ok(Self::Heuristic),
+            "true" | "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            other => Err(format!(
+                "early stopping must be true, false or never, not {other:?}"
+            )),
+        }
+    }
+}
+
+/// Decoding settings. Lengths count like transformers: `max_length` and `min_length` include
+/// the decoder start token, so `max_length = 38` yields at most 37 generated tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecodeOptions {
+    pub num_beams: usize,
+    pub length_penalty: f32,
+    pub max_length: usize,
+    /// When set, overrides `max_length` with `1 + max_new_tokens`.
+    pub max_new_tokens: Option<usize>,
+    pub min_length: usize,
+    pub early_stopping: EarlyStopping,
+    /// Log-softmax again after the logits processors (`renormalize_logits`).
+    pub renormalize_logits: bool,
+}
+
+impl Default for DecodeOptions {
+    /// transformers' own defaults (before a model's generation config is applied).
+    fn default() -> Self {
+        Self {
+            num_beams: 1,
+            length_penalty: 1.0,
+            max_length: 20,
+            max_new_tokens: None,
+            min_length: 0,
+            early_stopping: EarlyStopping::Heuristic,
+            renormalize_logits: false,
+        }
+    }
+}
+
+impl DecodeOptions {
+    /// The length limit in force, counting the decoder start token.
+    pub fn effective_max_length(&self) -> usize {
+        match self.max_new_tokens {
+            Some(n) => n + 1,
+            None => self.max_length,
+        }
+    }
+}
+
+/// The token ids decoding needs from the model's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecialTokens {
+    pub eos: u32,
+    pub pad: u32,
+    pub decoder_start: u32,
+    pub forced_eos: Option<u32>,
+    /// Single-token bad words (Marian bans its pad token this way).
+    pub bad_words: Vec<u32>,
+}
+
+/// One decoded sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hypothesis {
+    /// Generated ids after the decoder start token, ending with EOS when the model (or the
+    /// length limit's forced EOS) produced one.
+    pub tokens: Vec<u32>,
+    /// Beam search: the sum of the processed log-probabilities divided by
+    /// `generated_length ^ length_penalty` (transformers' `sequences_scores`). Greedy: the sum
+    /// of the log-probabilities of the chosen tokens under the processed, renormalised
+    /// distribution.
+    pub score: f32,
+}
+
+/// A finished-row marker transformers adds to scores; kept identical so ties resolve alike.
+const DEAD: f32 = -1.0e9;
+
+/// Applies the logits processors transformers builds for these settings, in its order:
+/// bad words, minimum length, forced EOS at the length limit, then renormalisation.
+struct Processors<'a> {
+    special: &'a SpecialTokens,
+    min_length: usize,
+    max_length: usize,
+    renormalize: bool,
+}
+
+impl Processors<'_> {
+    /// `cur_len` is the length of the sequences so far, decoder start token included.
+    fn apply(&self, scores: &mut [f32], cur_len: usize) {
+        for &t in &self.special.bad_words {
+            if t != self.special.eos {
+                if let Some(s) = scores.get_mut(t as usize) {
+                    *s = f32::NEG_INFINITY;
+                }
+            }
+        }
+        if cur_len < self.min_length {
+            scores[self.special.eos as usize] = f32::NEG_INFINITY;
+        }
+        if let Some(eos) = self.special.forced_eos {
+            if cur_len + 1 == self.max_length {
+                scores.fill(f32::NEG_INFINITY);
+                scores[eos as usize] = 0.0;
+            }
+        }
+        if self.renormalize {
+            log_softmax_in_place(scores);
+        }
+    }
+}
+
+/// `x - max - log(sum(exp(x - max)))`, in the order PyTorch computes it.
+fn log_softmax_in_place(x: &mut [f32]) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if max == f32::NEG_INFINITY {
+        return;
+    }
+    let sum: f32 = x.iter().map(|&v| (v - max).exp()).sum();
+    let lse = sum.ln();
+    for v in x.iter_mut() {
+        *v = (*v - max) - lse;
+    }
+}
+
+fn argmax(x: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in x.iter().enumerate() {
+        if v > x[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Decodes every sentence of an encoded batch.
+pub fn generate(
+    model: &MarianModel,
+    encoded: &EncodedBatch,
+    opts: &DecodeOptions,
+    special: &SpecialTokens,
+) -> Result<Vec<Hypothesis>> {
+    let max_length = opts.effective_max_length().min(model.max_positions() + 1);
+    let processors = Processors {
+        special,
+        min_length: opts.min_length,
+        max_length,
+        renormalize: opts.renormalize_logits,
+    };
+    let mut state = model.start_decoding(encoded)?;
+    if opts.num_beams <= 1 {
+        greedy(model, &mut state, &processors, special)
+    } else {
+        beam_search(model, &mut state, &processors, special, opts)
+    }
+}
+
+fn logits_rows(logits: &candle_core::Tensor) -> Result<(Vec<f32>, usize)> {
+    let vocab = logits.dim(1)?;
+    Ok((logits.flatten_all()?.to_vec1::<f32>()?, vocab))
+}
+
+fn greedy(
+    model: &MarianModel,
+    state: &mut DecoderState,
+    processors: &Processors,
+    special: &SpecialTokens,
+) -> Result<Vec<Hypothesis>> {
+    let n = state.sentences()?;
+    let mut results: Vec<Option<Hypothesis>> = vec![None; n];
+    let mut active: Vec<usize> = (0..n).collect();
+    let mut tokens: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut scores = vec![0f32; n];
+    let mut feed = vec![special.decoder_start; n];
+    let mut cur_len = 1;
+    let mut scratch = Vec::new();
+    while !active.is_empty() {
+        let (mut logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        let mut keep = Vec::with_capacity(active.len());
+        let mut next_feed = Vec::with_capacity(active.len());
+        for (row, &sentence) in active.iter().enumerate() {
+            let processed = &mut logits[row * vocab..(row + 1) * vocab];
+            processors.apply(processed, cur_len);
+            let next = argmax(processed);
+            scratch.clear();
+            scratch.extend_from_slice(processed);
+            log_softmax_in_place(&mut scratch);
+            scores[sentence] += scratch[next];
+            tokens[sentence].push(next as u32);
+            if next as u32 == special.eos || cur_len + 1 >= processors.max_length {
+                results[sentence] = Some(Hypothesis {
+                    tokens: std::mem::take(&mut tokens[sentence]),
+                    score: scores[sentence],
+                });
+            } else {
+                keep.push(row as u32);
+                next_feed.push(next as u32);
+            }
+        }
+        cur_len += 1;
+        if keep.len() < active.len() && !keep.is_empty() {
+            state.select(Some(&keep), &keep)?;
+        }
+        active = keep.iter().map(|&r| active[r as usize]).collect();
+        feed = next_feed;
+    }
+    Ok(results.into_iter().map(|h| h.unwrap_or(Hypothesis { tokens: vec![], score: 0.0 })).collect())
+}
+
+/// Beam-search bookkeeping of one sentence, mirroring transformers' tensors for one batch row.
+struct BeamSentence {
+    index: usize,
+    running: Vec<Vec<u32>>,
+    running_scores: Vec<f32>,
+    /// `num_beams` slots: (score, tokens, is_finished); unfilled slots hold `DEAD`.
+    finished: Vec<(f32, Vec<u32>, bool)>,
+    improvable: bool,
+}
+
+struct Candidate {
+    score: f32,
+    beam: usize,
+    token: u32,
+}
+
+/// The `k` best (score, flat index) pairs, best first; ties go to the lower index.
+fn top_k(values: impl Iterator<Item = (f32, usize)>, k: usize) -> Vec<(f32, usize)> {
+    let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+    for (v, i) in values {
+        if best.len() == k && !(v > best[k - 1].0) {
+            continue;
+        }
+        let pos = best.partition_point(|&(bv, _)| bv >= v);
+        best.insert(pos, (v, i));
+        best.truncate(k);
+    }
+    best
+}
+
+fn beam_search(
+    model: &MarianModel,
+    state: &mut DecoderState,
+    processors: &Processors,
+    special: &SpecialTokens,
+    opts: &DecodeOptions,
+) -> Result<Vec<Hypothesis>> {
+    let n = state.sentences()?;
+    let beams = opts.num_beams;
+    let keep_k = 2 * beams;
+    let lp = opts.length_penalty as f64;
+    let max_length = processors.max_length;
+    let mut results: Vec<Option<Hypothesis>> = vec![None; n];
+    let mut active: Vec<BeamSentence> = (0..n)
+        .map(|index| BeamSentence {
+            index,
+            running: vec![Vec::new(); beams],
+            running_scores: (0..beams).map(|b| if b == 0 { 0.0 } else { DEAD }).collect(),
+            finished: vec![(DEAD, Vec::new(), false); beams],
+            improvable: true,
+        })
+        .collect();
+    // Rows are laid out sentence-major: row = position_in_active * beams + beam; the encoder
+    // memory stays one per sentence and is shared by its beams.
+    let mut feed = vec![special.decoder_start; n * beams];
+    let mut cur_len = 1;
+    let mut row_scores = Vec::new();
+    while !active.is_empty() {
+        let (logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        let mut next_active = Vec::with_capacity(active.len());
+        let mut kept_sentences = Vec::new();
+        let mut kept_rows = Vec::new();
+        let mut next_feed = Vec::new();
+        for (pos, mut s) in active.into_iter().enumerate() {
+            // Accumulated log-probabilities of every (beam, token) continuation.
+            row_scores.clear();
+            for b in 0..beams {
+                let row = pos * beams + b;
+                let start = row_scores.len();
+                row_scores.extend_from_slice(&logits[row * vocab..(row + 1) * vocab]);
+                let r = &mut row_scores[start..];
+                log_softmax_in_place(r);
+                processors.apply(r, cur_len);
+                let base = s.running_scores[b];
+                for v in r.iter_mut() {
+                    *v += base;
+                }
+            }
+            let candidates: Vec<Candidate> =
+                top_k(row_scores.iter().copied().zip(0..), keep_k)
+                    .into_iter()
+                    .map(|(score, flat)| Candidate {
+                        score,
+                        beam: flat / vocab,
+                        token: (flat % vocab) as u32,
+                    })
+                    .collect();
+            let hits: Vec<bool> = candidates
+                .iter()
+                .map(|c| c.token == special.eos || cur_len + 1 >= max_length)
+                .collect();
+
+            // Beams that go on: the best continuations that did not stop.
+            let running_choice = top_k(
+                candidates
+                    .iter()
+                    .zip(&hits)
+                    .enumerate()
+                    .map(|(j, (c, &hit))| (if hit { c.score + DEAD } else { c.score }, j)),
+                beams,
+            );
+
+            // Finished hypotheses: only the top `beams` candidates may finish.
+            let denom = ((cur_len + 1 - 1) as f64).powf(lp) as f32;
+            let full_and_early =
+                opts.early_stopping == EarlyStopping::Always && s.finished.iter().all(|f| f.2);
+            let mut merged: Vec<(f32, Vec<u32>, bool)> = std::mem::take(&mut s.finished);
+            for (j, c) in candidates.iter().enumerate() {
+                let just_finished = hits[j] && j < beams;
+                let mut score = c.score / denom;
+                if full_and_early {
+                    score += DEAD;
+                }
+                if !s.improvable {
+                    score += DEAD;
+                }
+                if !just_finished {
+                    score += DEAD;
+                }
+                let mut seq = s.running[c.beam].clone();
+                seq.push(c.token);
+                merged.push((score, seq, just_finished));
+            }
+            let order = top_k(merged.iter().map(|m| m.0).zip(0..), beams);
+            s.finished = order
+                .iter()
+                .map(|&(_, i)| std::mem::take(&mut merged[i]))
+                .collect();
+
+            let new_running: Vec<Vec<u32>> = running_choice
+                .iter()
+                .map(|&(_, j)| {
+                    let c = &candidates[j];
+                    let mut seq = s.running[c.beam].clone();
+                    seq.push(c.token);
+                    seq
+                })
+                .collect();
+            let new_scores: Vec<f32> = running_choice.iter().map(|&(v, _)| v).collect();
+            let origins: Vec<usize> = running_choice
+                .iter()
+                .map(|&(_, j)| candidates[j].beam)
+                .collect();
+            s.running = new_running;
+            s.running_scores = new_scores;
+
+            // The stopping heuristic, with the length after this step.
+            let generated = (cur_len + 1 - 1) as f64;
+            let best_len = if opts.early_stopping == EarlyStopping::Never && lp > 0.0 {
+                (max_length - 1) as f64
+            } else {
+                generated
+            };
+            let best_running = s.running_scores[0] / best_len.powf(lp) as f32;
+            let worst_all = s
+                .finished
+                .iter()
+                .map(|f| f.0)
+                .fold(f32::INFINITY, f32::min);
+            let still = s.finished.iter().any(|f| {
+                let worst = if f.2 { worst_all } else { DEAD };
+                best_running > worst
+            });
+            s.improvable = s.improvable && still;
+
+            let all_done = !s.improvable
+                || (opts.early_stopping == EarlyStopping::Always && s.finished.iter().all(|f| f.2))
+                || hits.iter().all(|&h| h);
+            if all_done {
+                let (score, tokens, _) = std::mem::take(&mut s.finished[0]);
+                results[s.index] = Some(Hypothesis { tokens, score });
+            } else {
+                kept_sentences.push(pos as u32);
+                for (b, &origin) in origins.iter().enumerate() {
+                    kept_rows.push((pos * beams + origin) as u32);
+                    next_feed.push(*s.running[b].last().expect("one token per step"));
+                }
+                next_active.push(s);
+            }
+        }
+        cur_len += 1;
+        if !next_active.is_empty() {
+            // Memory rows only move when a sentence left; cache rows move every step (beams
+            // are reordered).
+            let dropped = next_active.len() < state.sentences()?;
+            state.select(dropped.then_some(&kept_sentences[..]), &kept_rows)?;
+        }
+        active = next_active;
+        feed = next_feed;
+    }
+    Ok(results
+        .into_iter()
+        .map(|h| h.unwrap_or(Hypothesis { tokens: vec![], score: 0.0 }))
+        .collect())
+}

@@ -1,0 +1,197 @@
+//! A loaded model ready to decode: token ids in, token ids out.
+
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use candle_nn::VarBuilder;
+
+use super::config::{GenerationConfig, MarianConfig};
+use super::decode::{self, DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
+use super::model::{EncodedBatch, MarianModel};
+use super::weights::{self, WeightsLocation};
+use super::TranslateError;
+
+/// A Marian model with its decoding defaults and special tokens.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    model: MarianModel,
+    config: MarianConfig,
+    special: SpecialTokens,
+    defaults: DecodeOptions,
+}
+
+fn json_token(v: &Option<serde_json::Value>) -> Option<u32> {
+    match v {
+        Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n as u32),
+        Some(serde_json::Value::Array(a)) => a.first().and_then(|n| n.as_u64()).map(|n| n as u32),
+        _ => None,
+    }
+}
+
+impl Engine {
+    /// Loads `config.json`, the optional `generation_config.json` and the weights.
+    pub fn load(
+        config_path: &Path,
+        generation_config_path: Option<&Path>,
+        weights_at: &WeightsLocation,
+        device: &Device,
+    ) -> Result<Self, TranslateError> {
+        let config = MarianConfig::from_file(config_path)?;
+        config.check_supported(config_path)?;
+        let generation = match generation_config_path {
+            Some(p) if p.is_file() => Some(GenerationConfig::from_file(p)?),
+            _ => None,
+        };
+        let (special, defaults) = Self::decoding_defaults(&config, generation.as_ref())
+            .map_err(|message| TranslateError::Config {
+                path: generation_config_path.unwrap_or(config_path).to_path_buf(),
+                message,
+            })?;
+        let tensors = weights::load(&weights_at.path, weights_at.format, device)?;
+        let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, device);
+        let model =
+            MarianModel::load(vb, &config).map_err(|e| TranslateError::WeightsMismatch {
+                path: weights_at.path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            model,
+            config,
+            special,
+            defaults,
+        })
+    }
+
+    /// The decoding settings and special tokens the model ships with, read the way
+    /// transformers does: `generation_config.json` when present (missing fields take
+    /// transformers' defaults), else the generation fields of `config.json`.
+    fn decoding_defaults(
+        cfg: &MarianConfig,
+        generation: Option<&GenerationConfig>,
+    ) -> Result<(SpecialTokens, DecodeOptions), String> {
+        let base = DecodeOptions::default();
+        let from_config = GenerationConfig {
+            num_beams: cfg.num_beams,
+            max_length: cfg.max_length,
+            bad_words_ids: cfg.bad_words_ids.clone(),
+            forced_eos_token_id: cfg.forced_eos_token_id.map(Into::into),
+            ..Default::default()
+        };
+        let g = generation.unwrap_or(&from_config);
+        let early_stopping = match &g.early_stopping {
+            None => EarlyStopping::Heuristic,
+            Some(v) => EarlyStopping::from_json(v)
+                .ok_or_else(|| format!("early_stopping {v} is not true, false or \"never\""))?,
+        };
+        let options = DecodeOptions {
+            num_beams: g.num_beams.unwrap_or(base.num_beams),
+            length_penalty: g.length_penalty.unwrap_or(base.length_penalty),
+            max_length: g.max_length.unwrap_or(base.max_length),
+            max_new_tokens: g.max_new_tokens,
+            min_length: g.min_length.unwrap_or(base.min_length),
+            early_stopping,
+            renormalize_logits: g.renormalize_logits.unwrap_or(false),
+        };
+        let mut bad_words = Vec::new();
+        for seq in g.bad_words_ids.iter().flatten() {
+            match seq.as_slice() {
+                [t] => bad_words.push(*t),
+                _ => return Err(format!("multi-token bad_words_ids {seq:?} are not supported")),
+            }
+        }
+        let special = SpecialTokens {
+            eos: json_token(&g.eos_token_id).unwrap_or(cfg.eos_token_id),
+            pad: g.pad_token_id.unwrap_or(cfg.pad_token_id),
+            decoder_start: g.decoder_start_token_id.unwrap_or(cfg.decoder_start()),
+            forced_eos: json_token(&g.forced_eos_token_id),
+            bad_words,
+        };
+        let vocab = cfg.vocab_size as u32;
+        for (name, id) in [
+            ("eos_token_id", special.eos),
+            ("pad_token_id", special.pad),
+            ("decoder_start_token_id", special.decoder_start),
+        ] {
+            if id >= vocab {
+                return Err(format!("{name} {id} is outside the vocabulary ({vocab})"));
+            }
+        }
+        Ok((special, options))
+    }
+
+    /// The decoding settings the model ships with.
+    pub fn default_options(&self) -> &DecodeOptions {
+        &self.defaults
+    }
+
+    pub fn special_tokens(&self) -> &SpecialTokens {
+        &self.special
+    }
+
+    pub fn config(&self) -> &MarianConfig {
+        &self.config
+    }
+
+    pub fn model(&self) -> &MarianModel {
+        &self.model
+    }
+
+    /// The longest source (in tokens, `</s>` included) the model accepts.
+    pub fn max_source_tokens(&self) -> usize {
+        self.model.max_positions()
+    }
+
+    /// Checks settings before any work starts, so a bad flag fails fast and clearly.
+    pub fn validate(&self, opts: &DecodeOptions) -> Result<(), TranslateError> {
+        if opts.num_beams == 0 {
+            return Err(TranslateError::Settings("num_beams must be at least 1".into()));
+        }
+        if opts.effective_max_length() < 2 {
+            return Err(TranslateError::Settings(
+                "max_length counts the decoder start token and must be at least 2".into(),
+            ));
+        }
+        if !opts.length_penalty.is_finite() {
+            return Err(TranslateError::Settings(
+                "length_penalty must be a finite number".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pads a batch of token-id sequences and runs the encoder.
+    pub fn encode(&self, batch: &[&[u32]]) -> Result<EncodedBatch, TranslateError> {
+        let src_len = batch.iter().map(|s| s.len()).max().unwrap_or(0);
+        let limit = self.max_source_tokens();
+        if let Some(long) = batch.iter().find(|s| s.len() > limit) {
+            return Err(TranslateError::Settings(format!(
+                "a source of {} tokens exceeds the model's {limit} positions (split it first)",
+                long.len()
+            )));
+        }
+        let mut ids = Vec::with_capacity(batch.len() * src_len);
+        let mut lengths = Vec::with_capacity(batch.len());
+        for s in batch {
+            ids.extend_from_slice(s);
+            ids.extend(std::iter::repeat_n(self.special.pad, src_len - s.len()));
+            lengths.push(s.len());
+        }
+        let ids = Tensor::from_vec(ids, (batch.len(), src_len), self.model.device())?;
+        Ok(self.model.encode(&ids, &lengths)?)
+    }
+
+    /// Decodes one batch of source token-id sequences (each ending with `</s>`), returning one
+    /// hypothesis per source, in order. Sequences of different lengths are padded and masked.
+    pub fn generate(
+        &self,
+        batch: &[&[u32]],
+        opts: &DecodeOptions,
+    ) -> Result<Vec<Hypothesis>, TranslateError> {
+        self.validate(opts)?;
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encoded = self.encode(batch)?;
+        Ok(decode::generate(&self.model, &encoded, opts, &self.special)?)
+    }
+}

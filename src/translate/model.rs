@@ -1,0 +1,491 @@
+//! The Marian encoder–decoder (Junczys-Dowmunt et al., 2018; the OPUS-MT models) on candle.
+//!
+//! A post-norm Transformer (Vaswani et al., 2017) with sinusoidal positions, SiLU feed-forward
+//! layers and one embedding matrix shared by encoder input, decoder input and output
+//! projection. Compared with `candle-transformers`' reading of it, this implementation:
+//! - masks padding in the encoder and in cross-attention, so a batch of sentences of different
+//!   lengths gives each sentence exactly what it would get alone;
+//! - computes each layer's cross-attention keys and values once per batch (not per step);
+//! - keeps a self-attention key/value cache whose rows can be reordered (beam search) or dropped
+//!   (finished sentences leave the batch);
+//! - runs every projection as one 2-D matrix product over all rows of the batch, and fuses the
+//!   query/key/value projections of self-attention into one.
+//!
+//! Nothing here reads files or knows about tokenisation or decoding strategies: weights arrive
+//! through a [`VarBuilder`], and [`MarianModel::decode_step`] returns logits.
+
+use candle_core::{DType, Device, IndexOp, Module, Result, Tensor, D};
+use candle_nn::{Embedding, LayerNorm, VarBuilder};
+
+use super::config::{Activation, MarianConfig};
+
+/// A dense layer `y = x Wᵀ + b` that flattens all leading dimensions into rows first, so the
+/// product is one large matrix multiplication instead of one small one per batch entry.
+#[derive(Debug, Clone)]
+struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Linear {
+    fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
+        Ok(Self {
+            weight: vb.get((out_dim, in_dim), "weight")?,
+            bias: vb.get(out_dim, "bias")?,
+        })
+    }
+
+    /// Stacks several layers reading the same input into one (their outputs side by side).
+    fn fuse(parts: &[Linear]) -> Result<Self> {
+        let weights: Vec<&Tensor> = parts.iter().map(|l| &l.weight).collect();
+        let biases: Vec<&Tensor> = parts.iter().map(|l| &l.bias).collect();
+        Ok(Self {
+            weight: Tensor::cat(&weights, 0)?,
+            bias: Tensor::cat(&biases, 0)?,
+        })
+    }
+}
+
+impl Module for Linear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let dims = x.dims();
+        let in_dim = dims[dims.len() - 1];
+        let rows = x.elem_count() / in_dim;
+        let out_dim = self.weight.dim(0)?;
+        let y = x
+            .reshape((rows, in_dim))?
+            .matmul(&self.weight.t()?)?
+            .broadcast_add(&self.bias)?;
+        let mut out_dims = dims.to_vec();
+        *out_dims.last_mut().expect("non-empty dims") = out_dim;
+        y.reshape(out_dims)
+    }
+}
+
+fn layer_norm(vb: VarBuilder, dim: usize) -> Result<LayerNorm> {
+    // nn.LayerNorm's default epsilon, which Marian checkpoints were trained with.
+    candle_nn::layer_norm(dim, 1e-5, vb)
+}
+
+fn activate(x: &Tensor, act: Activation) -> Result<Tensor> {
+    match act {
+        Activation::Swish => candle_nn::ops::silu(x),
+        Activation::Gelu => x.gelu_erf(),
+        Activation::Relu => x.relu(),
+    }
+}
+
+/// The sinusoidal position table of Marian: sines in the first half of each vector, cosines in
+/// the second (not interleaved), computed in f64 like the reference, then stored as f32.
+pub fn sinusoidal_positions(n_positions: usize, dim: usize, device: &Device) -> Result<Tensor> {
+    let half = dim.div_ceil(2);
+    let mut table = vec![0f32; n_positions * dim];
+    for pos in 0..n_positions {
+        let row = &mut table[pos * dim..(pos + 1) * dim];
+        for j in 0..dim {
+            let angle = pos as f64 / 10000f64.powf((2 * (j / 2)) as f64 / dim as f64);
+            if j % 2 == 0 {
+                row[j / 2] = angle.sin() as f32;
+            } else {
+                row[half + j / 2] = angle.cos() as f32;
+            }
+        }
+    }
+    Tensor::from_vec(table, (n_positions, dim), device)
+}
+
+/// Splits `[rows, len, heads * head_dim]` into `[rows, heads, len, head_dim]`.
+fn split_heads(x: &Tensor, heads: usize) -> Result<Tensor> {
+    let (rows, len, dim) = x.dims3()?;
+    x.reshape((rows, len, heads, dim / heads))?
+        .transpose(1, 2)?
+        .contiguous()
+}
+
+/// Joins `[rows, heads, len, head_dim]` back into `[rows, len, heads * head_dim]`.
+fn merge_heads(x: &Tensor) -> Result<Tensor> {
+    let (rows, heads, len, head_dim) = x.dims4()?;
+    x.transpose(1, 2)?.reshape((rows, len, heads * head_dim))
+}
+
+/// Scaled dot-product attention: `softmax(q kᵀ · scale + bias) v`. `bias` is an additive mask
+/// broadcast over the scores (0 where attention is allowed, the most negative f32 elsewhere).
+fn attend(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, bias: Option<&Tensor>) -> Result<Tensor> {
+    let scores = (q.matmul(&k.t()?)? * scale)?;
+    let scores = match bias {
+        Some(b) => scores.broadcast_add(b)?,
+        None => scores,
+    };
+    candle_nn::ops::softmax_last_dim(&scores)?.matmul(v)
+}
+
+#[derive(Debug, Clone)]
+struct SelfAttention {
+    qkv: Linear,
+    out: Linear,
+    heads: usize,
+    scale: f64,
+}
+
+impl SelfAttention {
+    fn load(vb: VarBuilder, dim: usize, heads: usize) -> Result<Self> {
+        let q = Linear::load(vb.pp("q_proj"), dim, dim)?;
+        let k = Linear::load(vb.pp("k_proj"), dim, dim)?;
+        let v = Linear::load(vb.pp("v_proj"), dim, dim)?;
+        Ok(Self {
+            qkv: Linear::fuse(&[q, k, v])?,
+            out: Linear::load(vb.pp("out_proj"), dim, dim)?,
+            heads,
+            scale: ((dim / heads) as f64).powf(-0.5),
+        })
+    }
+
+    /// Projects `x` `[rows, len, dim]` into per-head queries, keys and values.
+    fn project(&self, x: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let dim = x.dim(D::Minus1)?;
+        let qkv = self.qkv.forward(x)?;
+        let q = split_heads(&qkv.narrow(D::Minus1, 0, dim)?, self.heads)?;
+        let k = split_heads(&qkv.narrow(D::Minus1, dim, dim)?, self.heads)?;
+        let v = split_heads(&qkv.narrow(D::Minus1, 2 * dim, dim)?, self.heads)?;
+        Ok((q, k, v))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CrossAttention {
+    q: Linear,
+    kv: Linear,
+    out: Linear,
+    heads: usize,
+    scale: f64,
+}
+
+impl CrossAttention {
+    fn load(vb: VarBuilder, dim: usize, heads: usize) -> Result<Self> {
+        let k = Linear::load(vb.pp("k_proj"), dim, dim)?;
+        let v = Linear::load(vb.pp("v_proj"), dim, dim)?;
+        Ok(Self {
+            q: Linear::load(vb.pp("q_proj"), dim, dim)?,
+            kv: Linear::fuse(&[k, v])?,
+            out: Linear::load(vb.pp("out_proj"), dim, dim)?,
+            heads,
+            scale: ((dim / heads) as f64).powf(-0.5),
+        })
+    }
+
+    /// Keys and values of the encoder output, `[batch, heads, src_len, head_dim]` each.
+    fn memory(&self, encoded: &Tensor) -> Result<(Tensor, Tensor)> {
+        let dim = encoded.dim(D::Minus1)?;
+        let kv = self.kv.forward(encoded)?;
+        let k = split_heads(&kv.narrow(D::Minus1, 0, dim)?, self.heads)?;
+        let v = split_heads(&kv.narrow(D::Minus1, dim, dim)?, self.heads)?;
+        Ok((k, v))
+    }
+
+    /// Attends from `x` `[batch * beams, 1, dim]` to the encoder memory of `batch` sentences.
+    /// The beams of one sentence are laid out as that sentence's query rows, so the memory is
+    /// shared by its beams without being copied.
+    fn forward(&self, x: &Tensor, memory: &(Tensor, Tensor), bias: &Tensor) -> Result<Tensor> {
+        let (rows, _one, dim) = x.dims3()?;
+        let batch = memory.0.dim(0)?;
+        let beams = rows / batch;
+        let head_dim = dim / self.heads;
+        let q = self
+            .q
+            .forward(x)?
+            .reshape((batch, beams, self.heads, head_dim))?
+            .transpose(1, 2)?
+            .contiguous()?; // [batch, heads, beams, head_dim]
+        let ctx = attend(&q, &memory.0, &memory.1, self.scale, Some(bias))?;
+        let ctx = ctx.transpose(1, 2)?.reshape((rows, 1, dim))?;
+        self.out.forward(&ctx)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct FeedForward {
+    fc1: Linear,
+    fc2: Linear,
+    activation: Activation,
+}
+
+impl FeedForward {
+    fn load(vb: VarBuilder, dim: usize, ffn_dim: usize, activation: Activation) -> Result<Self> {
+        Ok(Self {
+            fc1: Linear::load(vb.pp("fc1"), dim, ffn_dim)?,
+            fc2: Linear::load(vb.pp("fc2"), ffn_dim, dim)?,
+            activation,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.fc2
+            .forward(&activate(&self.fc1.forward(x)?, self.activation)?)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct EncoderLayer {
+    self_attn: SelfAttention,
+    self_attn_norm: LayerNorm,
+    ffn: FeedForward,
+    final_norm: LayerNorm,
+}
+
+impl EncoderLayer {
+    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
+        let d = cfg.d_model;
+        Ok(Self {
+            self_attn: SelfAttention::load(vb.pp("self_attn"), d, cfg.encoder_attention_heads)?,
+            self_attn_norm: layer_norm(vb.pp("self_attn_layer_norm"), d)?,
+            ffn: FeedForward::load(vb.clone(), d, cfg.encoder_ffn_dim, act)?,
+            final_norm: layer_norm(vb.pp("final_layer_norm"), d)?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, pad_bias: &Tensor) -> Result<Tensor> {
+        let (q, k, v) = self.self_attn.project(x)?;
+        let ctx = merge_heads(&attend(&q, &k, &v, self.self_attn.scale, Some(pad_bias))?)?;
+        let x = self
+            .self_attn_norm
+            .forward(&(x + self.self_attn.out.forward(&ctx)?)?)?;
+        self.final_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct DecoderLayer {
+    self_attn: SelfAttention,
+    self_attn_norm: LayerNorm,
+    cross_attn: CrossAttention,
+    cross_attn_norm: LayerNorm,
+    ffn: FeedForward,
+    final_norm: LayerNorm,
+}
+
+impl DecoderLayer {
+    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
+        let d = cfg.d_model;
+        let heads = cfg.decoder_attention_heads;
+        Ok(Self {
+            self_attn: SelfAttention::load(vb.pp("self_attn"), d, heads)?,
+            self_attn_norm: layer_norm(vb.pp("self_attn_layer_norm"), d)?,
+            cross_attn: CrossAttention::load(vb.pp("encoder_attn"), d, heads)?,
+            cross_attn_norm: layer_norm(vb.pp("encoder_attn_layer_norm"), d)?,
+            ffn: FeedForward::load(vb.clone(), d, cfg.decoder_ffn_dim, act)?,
+            final_norm: layer_norm(vb.pp("final_layer_norm"), d)?,
+        })
+    }
+
+    /// One decoding step for `x` `[rows, 1, dim]`: appends this step's key and value to the
+    /// cache, attends to all earlier steps and to the source.
+    fn step(
+        &self,
+        x: &Tensor,
+        cache: &mut Option<(Tensor, Tensor)>,
+        memory: &(Tensor, Tensor),
+        memory_bias: &Tensor,
+    ) -> Result<Tensor> {
+        let (q, k, v) = self.self_attn.project(x)?;
+        let (k, v) = match cache.take() {
+            Some((ck, cv)) => (Tensor::cat(&[&ck, &k], 2)?, Tensor::cat(&[&cv, &v], 2)?),
+            None => (k, v),
+        };
+        // Causality needs no mask: the cache only holds earlier steps.
+        let ctx = merge_heads(&attend(&q, &k, &v, self.self_attn.scale, None)?)?;
+        *cache = Some((k, v));
+        let x = self
+            .self_attn_norm
+            .forward(&(x + self.self_attn.out.forward(&ctx)?)?)?;
+        let x = self
+            .cross_attn_norm
+            .forward(&(&x + self.cross_attn.forward(&x, memory, memory_bias)?)?)?;
+        self.final_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+    }
+}
+
+/// The source side of a batch after encoding, ready for decoding: the encoder output, and per
+/// decoder layer the cross-attention keys and values, computed once.
+#[derive(Debug, Clone)]
+pub struct EncodedBatch {
+    /// `[batch, src_len, d_model]`; rows past a sentence's length are padding.
+    pub hidden: Tensor,
+    /// `[batch, 1, 1, src_len]` additive mask: 0 on tokens, `f32::MIN` on padding.
+    pub pad_bias: Tensor,
+}
+
+/// Decoder state for the sentences still being decoded: `rows = sentences × beams`.
+#[derive(Debug, Clone)]
+pub struct DecoderState {
+    memory: Vec<(Tensor, Tensor)>,
+    memory_bias: Tensor,
+    self_cache: Vec<Option<(Tensor, Tensor)>>,
+    /// Tokens fed so far, i.e. the position of the next one.
+    position: usize,
+}
+
+impl DecoderState {
+    /// Number of sentences (not rows) in the state.
+    pub fn sentences(&self) -> Result<usize> {
+        self.memory_bias.dim(0)
+    }
+
+    /// Keeps the given sentences (indices into the current ones, in the new order) and, for
+    /// the decoder cache, the given rows (`sentences × beams` layout after selection). Used both
+    /// to reorder beams and to drop finished sentences.
+    pub fn select(&mut self, sentences: Option<&[u32]>, rows: &[u32]) -> Result<()> {
+        let device = self.memory_bias.device().clone();
+        if let Some(sentences) = sentences {
+            let idx = Tensor::new(sentences, &device)?;
+            for (k, v) in self.memory.iter_mut() {
+                *k = k.index_select(&idx, 0)?;
+                *v = v.index_select(&idx, 0)?;
+            }
+            self.memory_bias = self.memory_bias.index_select(&idx, 0)?;
+        }
+        let idx = Tensor::new(rows, &device)?;
+        for (k, v) in self.self_cache.iter_mut().flatten() {
+            *k = k.index_select(&idx, 0)?;
+            *v = v.index_select(&idx, 0)?;
+        }
+        Ok(())
+    }
+}
+
+/// A Marian MT model (`MarianMTModel` in transformers).
+#[derive(Debug, Clone)]
+pub struct MarianModel {
+    embed: Embedding,
+    embed_scale: f64,
+    positions: Tensor,
+    encoder: Vec<EncoderLayer>,
+    decoder: Vec<DecoderLayer>,
+    /// The shared embedding matrix, `[vocab, d_model]`, used transposed as output projection.
+    output: Tensor,
+    final_logits_bias: Tensor,
+    device: Device,
+}
+
+impl MarianModel {
+    /// Builds the model from weights named as in transformers' `MarianMTModel` state dict.
+    pub fn load(vb: VarBuilder, cfg: &MarianConfig) -> Result<Self> {
+        let act = cfg
+            .activation()
+            .map_err(|m| candle_core::Error::Msg(m.to_string()))?;
+        let d = cfg.d_model;
+        let shared = vb.pp("model.shared").get((cfg.vocab_size, d), "weight")?;
+        let device = shared.device().clone();
+        let encoder = (0..cfg.encoder_layers)
+            .map(|i| EncoderLayer::load(vb.pp(format!("model.encoder.layers.{i}")), cfg, act))
+            .collect::<Result<Vec<_>>>()?;
+        let decoder = (0..cfg.decoder_layers)
+            .map(|i| DecoderLayer::load(vb.pp(format!("model.decoder.layers.{i}")), cfg, act))
+            .collect::<Result<Vec<_>>>()?;
+        let final_logits_bias = vb
+            .get((1, cfg.vocab_size), "final_logits_bias")?
+            .reshape(cfg.vocab_size)?;
+        Ok(Self {
+            embed: Embedding::new(shared.clone(), d),
+            embed_scale: if cfg.scale_embedding {
+                (d as f64).sqrt()
+            } else {
+                1.0
+            },
+            positions: sinusoidal_positions(cfg.max_position_embeddings, d, &device)?,
+            encoder,
+            decoder,
+            output: shared,
+            final_logits_bias,
+            device,
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Longest sequence (source or target) the position table covers.
+    pub fn max_positions(&self) -> usize {
+        self.positions.dim(0).unwrap_or(0)
+    }
+
+    fn embed(&self, ids: &Tensor, first_position: usize) -> Result<Tensor> {
+        let len = ids.dim(1)?;
+        let tokens = (self.embed.forward(ids)? * self.embed_scale)?;
+        tokens.broadcast_add(&self.positions.narrow(0, first_position, len)?)
+    }
+
+    /// Encodes a padded batch. `ids` is `[batch, src_len]` (u32), `lengths` the number of real
+    /// tokens of each sentence (the rest is padding and is masked out everywhere).
+    pub fn encode(&self, ids: &Tensor, lengths: &[usize]) -> Result<EncodedBatch> {
+        let (batch, src_len) = ids.dims2()?;
+        let mut bias = vec![0f32; batch * src_len];
+        for (row, &len) in lengths.iter().enumerate() {
+            for b in &mut bias[row * src_len + len..(row + 1) * src_len] {
+                *b = f32::MIN;
+            }
+        }
+        let pad_bias = Tensor::from_vec(bias, (batch, 1, 1, src_len), &self.device)?;
+        let mut x = self.embed(ids, 0)?;
+        for layer in &self.encoder {
+            x = layer.forward(&x, &pad_bias)?;
+        }
+        Ok(EncodedBatch {
+            hidden: x,
+            pad_bias,
+        })
+    }
+
+    /// Starts decoding an encoded batch: computes every layer's cross-attention memory once.
+    pub fn start_decoding(&self, encoded: &EncodedBatch) -> Result<DecoderState> {
+        let memory = self
+            .decoder
+            .iter()
+            .map(|l| l.cross_attn.memory(&encoded.hidden))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(DecoderState {
+            memory,
+            memory_bias: encoded.pad_bias.clone(),
+            self_cache: vec![None; self.decoder.len()],
+            position: 0,
+        })
+    }
+
+    /// Feeds one token per row (`rows = sentences × beams`, beams of a sentence adjacent) and
+    /// returns the next-token logits, `[rows, vocab]` (f32, with the final logits bias).
+    pub fn decode_step(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
+        let ids = Tensor::new(tokens, &self.device)?.unsqueeze(1)?;
+        let mut x = self.embed(&ids, state.position)?;
+        for (i, layer) in self.decoder.iter().enumerate() {
+            x = layer.step(
+                &x,
+                &mut state.self_cache[i],
+                &state.memory[i],
+                &state.memory_bias,
+            )?;
+        }
+        state.position += 1;
+        let rows = tokens.len();
+        let hidden = x.reshape((rows, x.dim(2)?))?;
+        hidden
+            .matmul(&self.output.t()?)?
+            .broadcast_add(&self.final_logits_bias)
+    }
+
+    /// Logits of the first decoding step for a batch (a parity check helper).
+    pub fn first_step_logits(&self, encoded: &EncodedBatch, start: u32) -> Result<Tensor> {
+        let batch = encoded.hidden.dim(0)?;
+        let mut state = self.start_decoding(encoded)?;
+        self.decode_step(&mut state, &vec![start; batch])
+    }
+
+    /// Casts nothing and checks nothing: the dtype the weights are held in.
+    pub fn dtype(&self) -> DType {
+        self.output.dtype()
+    }
+
+    /// The embedding row of a token (for tests of weight loading).
+    pub fn embedding_row(&self, token: u32) -> Result<Tensor> {
+        self.output.i(token as usize)
+    }
+}

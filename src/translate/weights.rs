@@ -1,0 +1,131 @@
+//! Reading a checkpoint's tensors from `model.safetensors` (memory-mapped) or
+//! `pytorch_model.bin` (PyTorch's zip/pickle format, which the real opus-mt-ar-en ships), with
+//! errors that say which file is wrong and how.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use sha2::{Digest, Sha256};
+
+use super::TranslateError;
+
+/// The on-disk format of a weights file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightsFormat {
+    Safetensors,
+    Pytorch,
+}
+
+impl WeightsFormat {
+    /// Guesses the format from the file name (`*.safetensors`, else PyTorch).
+    pub fn of(path: &Path) -> Self {
+        if path.extension().is_some_and(|e| e == "safetensors") {
+            Self::Safetensors
+        } else {
+            Self::Pytorch
+        }
+    }
+}
+
+/// Loads every tensor of a weights file as f32 on `device`, keyed by name.
+///
+/// Tied weights that a checkpoint may store under only one of their names (the shared
+/// embedding appears as `model.shared.weight`, `model.encoder.embed_tokens.weight`,
+/// `model.decoder.embed_tokens.weight` or `lm_head.weight`) are made available under
+/// `model.shared.weight`; a checkpoint without `final_logits_bias` gets zeros, as transformers
+/// initialises that buffer.
+pub fn load(
+    path: &Path,
+    format: WeightsFormat,
+    device: &Device,
+) -> Result<HashMap<String, Tensor>, TranslateError> {
+    let corrupt = |message: String| TranslateError::CorruptWeights {
+        path: path.to_path_buf(),
+        message,
+    };
+    if !path.is_file() {
+        return Err(TranslateError::MissingFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let raw: Vec<(String, Tensor)> = match format {
+        WeightsFormat::Safetensors => {
+            // SAFETY: the file is mapped read-only and copied into tensors before this returns;
+            // a file truncated underneath us could still fault, as with any mmap reader.
+            let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }
+                .map_err(|e| corrupt(format!("not a readable safetensors file ({e})")))?;
+            st.tensors()
+                .into_iter()
+                .map(|(name, view)| {
+                    use candle_core::safetensors::Load;
+                    let t = view
+                        .load(device)
+                        .map_err(|e| corrupt(format!("tensor {name}: {e}")))?;
+                    Ok((name, t))
+                })
+                .collect::<Result<_, TranslateError>>()?
+        }
+        WeightsFormat::Pytorch => candle_core::pickle::read_all(path)
+            .map_err(|e| corrupt(format!("not a readable PyTorch checkpoint ({e})")))?,
+    };
+    if raw.is_empty() {
+        return Err(corrupt("the file holds no tensors".into()));
+    }
+    let mut tensors = HashMap::with_capacity(raw.len());
+    for (name, t) in raw {
+        let t = if t.dtype() == DType::F32 {
+            t
+        } else {
+            t.to_dtype(DType::F32)
+                .map_err(|e| corrupt(format!("tensor {name}: {e}")))?
+        };
+        tensors.insert(name, t);
+    }
+    if !tensors.contains_key("model.shared.weight") {
+        for alias in [
+            "model.encoder.embed_tokens.weight",
+            "model.decoder.embed_tokens.weight",
+            "lm_head.weight",
+        ] {
+            if let Some(t) = tensors.get(alias).cloned() {
+                tensors.insert("model.shared.weight".into(), t);
+                break;
+            }
+        }
+    }
+    if !tensors.contains_key("final_logits_bias") {
+        if let Some(shared) = tensors.get("model.shared.weight") {
+            let vocab = shared.dim(0).map_err(|e| corrupt(e.to_string()))?;
+            let zeros = Tensor::zeros((1, vocab), DType::F32, device)
+                .map_err(|e| corrupt(e.to_string()))?;
+            tensors.insert("final_logits_bias".into(), zeros);
+        }
+    }
+    Ok(tensors)
+}
+
+/// SHA-256 of a file, hex-encoded: the identity of a set of weights in caches and manifests.
+pub fn sha256_file(path: &Path) -> Result<String, TranslateError> {
+    let mut file = std::fs::File::open(path).map_err(|e| TranslateError::file(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| TranslateError::file(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Where a model's weights live and in which format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightsLocation {
+    pub path: PathBuf,
+    pub format: WeightsFormat,
+}
