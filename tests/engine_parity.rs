@@ -1,0 +1,220 @@
+//! The engine against the reference implementation: every golden generation made by
+//! transformers 5.23 (tests/fixtures/make_fixtures.py) must come out token for token, with the
+//! same scores; encoder outputs and first-step logits of a padded batch must agree to 1e-4.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use nashra::translate::weights::{WeightsFormat, WeightsLocation};
+use nashra::translate::{DecodeOptions, EarlyStopping, Engine};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn engine(model: &str, format: WeightsFormat) -> Engine {
+    let dir = fixtures().join("models").join(model);
+    let weights = match format {
+        WeightsFormat::Safetensors => dir.join("model.safetensors"),
+        WeightsFormat::Pytorch => dir.join("pytorch_model.bin"),
+    };
+    Engine::load(
+        &dir.join("config.json"),
+        Some(&dir.join("generation_config.json")),
+        &WeightsLocation {
+            path: weights,
+            format,
+        },
+        &Device::Cpu,
+    )
+    .expect("fixture model loads")
+}
+
+/// Source ids of FLORES dev lines, as MarianTokenizer produced them (golden tokenizer file).
+fn flores_ids() -> Vec<Vec<u32>> {
+    let text = std::fs::read_to_string(fixtures().join("golden/tokenizer.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let mut out = vec![Vec::new(); 997];
+    for case in v["encode"].as_array().unwrap() {
+        if case["group"] == "flores" {
+            let line = case["line"].as_u64().unwrap() as usize;
+            out[line] = ids(&case["ids"]);
+        }
+    }
+    out
+}
+
+fn ids(v: &Value) -> Vec<u32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
+}
+
+fn options(engine: &Engine, settings: &Value) -> DecodeOptions {
+    let mut o = engine.default_options().clone();
+    for (k, v) in settings.as_object().unwrap() {
+        match k.as_str() {
+            "num_beams" => o.num_beams = v.as_u64().unwrap() as usize,
+            "max_length" => o.max_length = v.as_u64().unwrap() as usize,
+            "min_length" => o.min_length = v.as_u64().unwrap() as usize,
+            "max_new_tokens" => o.max_new_tokens = Some(v.as_u64().unwrap() as usize),
+            "length_penalty" => o.length_penalty = v.as_f64().unwrap() as f32,
+            "early_stopping" => o.early_stopping = EarlyStopping::from_json(v).unwrap(),
+            "renormalize_logits" => o.renormalize_logits = v.as_bool().unwrap(),
+            other => panic!("golden setting {other} not mapped"),
+        }
+    }
+    o
+}
+
+#[test]
+fn every_golden_generation_is_reproduced_token_for_token() {
+    let text = std::fs::read_to_string(fixtures().join("golden/generate.json")).unwrap();
+    let golden: Value = serde_json::from_str(&text).unwrap();
+    let sources = flores_ids();
+    let copy = engine("copy", WeightsFormat::Safetensors);
+    let aren = engine("aren", WeightsFormat::Safetensors);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in golden["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let engine = if case["model"] == "copy" { &copy } else { &aren };
+        let opts = options(engine, &case["settings"]);
+        let batch_size = case["batch_size"].as_u64().unwrap() as usize;
+        let lines: Vec<usize> = case["source_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_u64().unwrap() as usize)
+            .collect();
+        let outputs = case["outputs"].as_array().unwrap();
+        for (chunk_no, chunk) in lines.chunks(batch_size).enumerate() {
+            let batch: Vec<&[u32]> = chunk.iter().map(|&l| sources[l].as_slice()).collect();
+            let hyps = engine.generate(&batch, &opts).unwrap();
+            for (i, hyp) in hyps.iter().enumerate() {
+                let want = &outputs[chunk_no * batch_size + i];
+                let want_ids = ids(&want["ids"]);
+                let want_score = want["score"].as_f64().unwrap() as f32;
+                checked += 1;
+                if hyp.tokens != want_ids {
+                    failures.push(format!(
+                        "{name} line {}: ids differ\n  got  {:?}\n  want {:?}",
+                        chunk[i], hyp.tokens, want_ids
+                    ));
+                } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
+                    failures.push(format!(
+                        "{name} line {}: score {} vs reference {}",
+                        chunk[i], hyp.score, want_score
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked >= 64 * 4, "too few golden outputs checked: {checked}");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} golden generations differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
+#[test]
+fn padded_batch_encoder_output_and_first_logits_match_reference() {
+    let golden = candle_core::safetensors::load(
+        fixtures().join("golden/tensors.safetensors"),
+        &Device::Cpu,
+    )
+    .unwrap();
+    for model in ["copy", "aren"] {
+        let engine = engine(model, WeightsFormat::Safetensors);
+        let input_ids = golden[&format!("{model}.input_ids")].to_vec2::<i64>().unwrap();
+        let mask = golden[&format!("{model}.attention_mask")].to_vec2::<i64>().unwrap();
+        let batch: Vec<Vec<u32>> = input_ids
+            .iter()
+            .zip(&mask)
+            .map(|(row, m)| {
+                row.iter()
+                    .zip(m)
+                    .filter(|(_, &m)| m == 1)
+                    .map(|(&t, _)| t as u32)
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[u32]> = batch.iter().map(|b| b.as_slice()).collect();
+        let encoded = engine.encode(&refs).unwrap();
+        // Compare only real (unpadded) positions: padding rows are never read.
+        let want = &golden[&format!("{model}.encoder_output")];
+        for (row, len) in batch.iter().map(|b| b.len()).enumerate() {
+            let got = encoded.hidden.get(row).unwrap().narrow(0, 0, len).unwrap();
+            let exp = want.get(row).unwrap().narrow(0, 0, len).unwrap();
+            let d = max_abs_diff(&got, &exp);
+            assert!(d < 1e-4, "{model}: encoder row {row} differs by {d}");
+        }
+        let start = engine.special_tokens().decoder_start;
+        let logits = engine.model().first_step_logits(&encoded, start).unwrap();
+        let d = max_abs_diff(&logits, &golden[&format!("{model}.first_logits")]);
+        assert!(d < 1e-4, "{model}: first-step logits differ by {d}");
+    }
+}
+
+#[test]
+fn safetensors_and_pytorch_weights_give_identical_logits() {
+    let sources = flores_ids();
+    let batch: Vec<&[u32]> = sources[..6].iter().map(|s| s.as_slice()).collect();
+    for model in ["copy", "aren"] {
+        let a = engine(model, WeightsFormat::Safetensors);
+        let b = engine(model, WeightsFormat::Pytorch);
+        let start = a.special_tokens().decoder_start;
+        let la = a
+            .model()
+            .first_step_logits(&a.encode(&batch).unwrap(), start)
+            .unwrap();
+        let lb = b
+            .model()
+            .first_step_logits(&b.encode(&batch).unwrap(), start)
+            .unwrap();
+        assert_eq!(max_abs_diff(&la, &lb), 0.0, "{model}: formats disagree");
+    }
+}
+
+#[test]
+fn batch_size_does_not_change_any_output() {
+    let sources = flores_ids();
+    let aren = engine("aren", WeightsFormat::Safetensors);
+    for beams in [1, 4] {
+        let opts = DecodeOptions {
+            num_beams: beams,
+            max_length: 64,
+            ..aren.default_options().clone()
+        };
+        let lines: Vec<&[u32]> = sources[100..132].iter().map(|s| s.as_slice()).collect();
+        let alone: Vec<_> = lines
+            .iter()
+            .map(|s| aren.generate(&[s], &opts).unwrap().remove(0))
+            .collect();
+        let batched: Vec<_> = lines
+            .chunks(16)
+            .flat_map(|c| aren.generate(c, &opts).unwrap())
+            .collect();
+        for (i, (a, b)) in alone.iter().zip(&batched).enumerate() {
+            assert_eq!(a.tokens, b.tokens, "beams {beams}, sentence {i}");
+        }
+    }
+}
