@@ -1,1 +1,3 @@
-//! run: work in progress.
+//! The nightly batch job (`nashra run`): work in progress.
+
+pub mod cache;

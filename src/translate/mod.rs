@@ -4,6 +4,7 @@
 //! files), [`model`] (the network), [`decode`] (greedy and beam search), [`engine`] (a loaded
 //! model that turns token ids into token ids). Nothing here knows about articles or briefs.
 
+pub mod batch;
 pub mod config;
 pub mod decode;
 pub mod engine;

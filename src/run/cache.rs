@@ -1,0 +1,176 @@
+//! The translation cache: finished translations survive any interruption, so a rerun on
+//! unchanged input makes no model call and a new article costs only its own sentences.
+//!
+//! One append-only JSON-lines file per (weights, decoding settings) fingerprint. Each model
+//! batch's results are appended and flushed to disk before the run goes on; a line torn by a
+//! kill at the worst moment is ignored when the file is read back (the sentence is simply
+//! translated again). Append-only files need no rewrite, so there is no moment at which
+//! completed work could be lost.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// One cached translation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedTranslation {
+    pub en: String,
+    pub score: f32,
+    pub source_tokens: usize,
+    pub target_tokens: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    src: String,
+    #[serde(flatten)]
+    value: CachedTranslation,
+}
+
+/// Translations of one model with one set of decoding settings, keyed by normalised source.
+#[derive(Debug)]
+pub struct TranslationCache {
+    path: PathBuf,
+    entries: HashMap<String, CachedTranslation>,
+    file: Option<File>,
+}
+
+/// The cache identity of a model and its settings: any change to either starts a new file.
+pub fn fingerprint(weights_sha256: &str, settings_json: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(weights_sha256.as_bytes());
+    h.update([0]);
+    h.update(settings_json.as_bytes());
+    hex::encode(&h.finalize()[..12])
+}
+
+impl TranslationCache {
+    /// Opens (creating if needed) the cache file for `fingerprint` in `dir`.
+    pub fn open(dir: &Path, fingerprint: &str) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("translations-{fingerprint}.jsonl"));
+        let mut entries = HashMap::new();
+        if let Ok(f) = File::open(&path) {
+            for line in BufReader::new(f).lines() {
+                let Ok(line) = line else { break };
+                // A torn or foreign line is skipped, never fatal.
+                if let Ok(l) = serde_json::from_str::<Line>(&line) {
+                    entries.insert(l.src, l.value);
+                }
+            }
+        }
+        Ok(Self {
+            path,
+            entries,
+            file: None,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, src: &str) -> Option<&CachedTranslation> {
+        self.entries.get(src)
+    }
+
+    /// Appends translations and syncs them to disk before returning.
+    pub fn insert_all(
+        &mut self,
+        items: impl IntoIterator<Item = (String, CachedTranslation)>,
+    ) -> std::io::Result<()> {
+        if self.file.is_none() {
+            let mut f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
+            // A previous run killed mid-line left no newline: start on a fresh line so the
+            // torn line stays the only casualty.
+            if f.metadata()?.len() > 0 && !ends_with_newline(&self.path)? {
+                f.write_all(b"\n")?;
+            }
+            self.file = Some(f);
+        }
+        let f = self.file.as_mut().expect("opened above");
+        let mut buf = Vec::new();
+        for (src, value) in items {
+            serde_json::to_writer(
+                &mut buf,
+                &Line {
+                    src: src.clone(),
+                    value: value.clone(),
+                },
+            )
+            .map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+            self.entries.insert(src, value);
+        }
+        f.write_all(&buf)?;
+        f.sync_data()
+    }
+}
+
+fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    if f.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    f.seek(SeekFrom::End(-1))?;
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b)?;
+    Ok(b[0] == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(en: &str) -> CachedTranslation {
+        CachedTranslation {
+            en: en.into(),
+            score: -1.5,
+            source_tokens: 4,
+            target_tokens: 3,
+        }
+    }
+
+    #[test]
+    fn survives_reopen_and_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = fingerprint("abc", "{}");
+        let mut c = TranslationCache::open(dir.path(), &fp).unwrap();
+        c.insert_all([("مرحبا".to_string(), entry("hello"))]).unwrap();
+        drop(c);
+        // Simulate a kill in the middle of the next append.
+        let path = dir.path().join(format!("translations-{fp}.jsonl"));
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"src\":\"torn").unwrap();
+        drop(f);
+        let mut c = TranslationCache::open(dir.path(), &fp).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get("مرحبا").unwrap().en, "hello");
+        c.insert_all([("سلام".to_string(), entry("peace"))]).unwrap();
+        let c = TranslationCache::open(dir.path(), &fp).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.get("سلام").unwrap().en, "peace");
+    }
+
+    #[test]
+    fn settings_change_the_fingerprint() {
+        assert_ne!(fingerprint("w", "{\"beam\":4}"), fingerprint("w", "{\"beam\":1}"));
+        assert_ne!(fingerprint("w1", "{}"), fingerprint("w2", "{}"));
+    }
+}

@@ -1,0 +1,268 @@
+//! The text-level translator: sentences in, translations out, in order. It tokenises, splits
+//! sentences too long for the model, removes duplicates, schedules length-sorted batches and
+//! decodes — the one engine behind `translate`, `run`, `bench` and `eval`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use candle_core::Device;
+
+use super::batch::{self, BatchPolicy};
+use super::hub::{self, ModelFiles, ModelSource, WeightsFile};
+use super::tokenizer::MarianTokenizer;
+use super::weights::{self, WeightsFormat, WeightsLocation};
+use super::{DecodeOptions, Engine, TranslateError};
+
+/// One translated sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translation {
+    pub text: String,
+    /// Generated target ids (EOS included when produced); for a split sentence, the parts' ids
+    /// one after the other.
+    pub tokens: Vec<u32>,
+    /// The decoder's score (see [`super::Hypothesis::score`]); for a split sentence, the mean
+    /// over its parts. 0 for an empty source.
+    pub score: f32,
+    /// Source tokens the model read for this sentence (`</s>` included), 0 for an empty one.
+    pub source_tokens: usize,
+    /// Into how many parts a sentence too long for the model was split (1 when it fit).
+    pub parts: usize,
+}
+
+/// What one model batch did; handed to progress callbacks as it completes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchReport {
+    pub sentences: usize,
+    pub source_tokens: usize,
+    pub target_tokens: usize,
+    pub seconds: f64,
+}
+
+/// A model ready to translate text.
+pub struct Translator {
+    engine: Engine,
+    tokenizer: MarianTokenizer,
+    files: ModelFiles,
+    weights_sha256: OnceLock<String>,
+}
+
+impl std::fmt::Debug for Translator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Translator")
+            .field("model", &self.files.id)
+            .finish()
+    }
+}
+
+impl Translator {
+    /// Loads a resolved model (see [`hub::resolve`]) on `device`.
+    pub fn load(files: ModelFiles, device: &Device) -> Result<Self, TranslateError> {
+        let weights_at = match &files.weights {
+            WeightsFile::Safetensors(p) => WeightsLocation {
+                path: p.clone(),
+                format: WeightsFormat::Safetensors,
+            },
+            WeightsFile::Pytorch(p) => WeightsLocation {
+                path: p.clone(),
+                format: WeightsFormat::Pytorch,
+            },
+        };
+        let engine = Engine::load(
+            &files.config,
+            files.generation_config.as_deref(),
+            &weights_at,
+            device,
+        )?;
+        let tokenizer =
+            MarianTokenizer::from_files(&files.source_spm, &files.target_spm, &files.vocab)?;
+        if tokenizer.eos_id() != engine.special_tokens().eos
+            || tokenizer.pad_id() != engine.special_tokens().pad
+        {
+            return Err(TranslateError::Config {
+                path: files.vocab.clone(),
+                message: format!(
+                    "vocab.json has </s>={} and <pad>={} but the model config says eos={} and pad={}",
+                    tokenizer.eos_id(),
+                    tokenizer.pad_id(),
+                    engine.special_tokens().eos,
+                    engine.special_tokens().pad
+                ),
+            });
+        }
+        Ok(Self {
+            engine,
+            tokenizer,
+            files,
+            weights_sha256: OnceLock::new(),
+        })
+    }
+
+    /// Loads a model from a local directory in the Hugging Face layout, on the CPU.
+    pub fn from_dir(dir: &Path) -> Result<Self, TranslateError> {
+        let files = hub::resolve(
+            &ModelSource::Dir(dir.to_path_buf()),
+            &hub::HubOptions::from_env(),
+        )?;
+        Self::load(files, &Device::Cpu)
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn tokenizer(&self) -> &MarianTokenizer {
+        &self.tokenizer
+    }
+
+    pub fn files(&self) -> &ModelFiles {
+        &self.files
+    }
+
+    /// SHA-256 of the weights file (computed once, on first use).
+    pub fn weights_sha256(&self) -> Result<&str, TranslateError> {
+        if let Some(s) = self.weights_sha256.get() {
+            return Ok(s);
+        }
+        let path = match &self.files.weights {
+            WeightsFile::Safetensors(p) | WeightsFile::Pytorch(p) => p,
+        };
+        let sha = weights::sha256_file(path)?;
+        Ok(self.weights_sha256.get_or_init(|| sha))
+    }
+
+    /// Number of source tokens (`</s>` included) the model would read for `text`.
+    pub fn source_tokens(&self, text: &str) -> usize {
+        self.tokenizer.encode(text).len()
+    }
+
+    /// Whether `text` fits the model's source length in one piece.
+    pub fn fits(&self, text: &str) -> bool {
+        self.source_tokens(text) <= self.engine.max_source_tokens()
+    }
+
+    /// Translates `texts` in order. See [`Translator::translate_with`].
+    pub fn translate(
+        &self,
+        texts: &[&str],
+        opts: &DecodeOptions,
+        policy: &BatchPolicy,
+    ) -> Result<Vec<Translation>, TranslateError> {
+        self.translate_with(texts, opts, policy, &mut |_| {})
+    }
+
+    /// Translates `texts`, one translation per text, in order. Empty (or whitespace-only)
+    /// texts give empty translations without a model call; identical texts are translated
+    /// once; a text longer than the model's positions is split at safe boundaries (clause
+    /// punctuation, conjunctions, then whitespace) and its parts' translations are joined with
+    /// a space — never truncated. `progress` is called after every model batch.
+    pub fn translate_with(
+        &self,
+        texts: &[&str],
+        opts: &DecodeOptions,
+        policy: &BatchPolicy,
+        progress: &mut dyn FnMut(BatchReport),
+    ) -> Result<Vec<Translation>, TranslateError> {
+        self.engine.validate(opts)?;
+        // Unique non-empty texts, then the parts each is translated as.
+        let mut unique: Vec<&str> = Vec::new();
+        let mut slot_of: HashMap<&str, usize> = HashMap::new();
+        let mut text_slot: Vec<Option<usize>> = Vec::with_capacity(texts.len());
+        for &t in texts {
+            let key = t.trim();
+            if key.is_empty() {
+                text_slot.push(None);
+                continue;
+            }
+            let slot = *slot_of.entry(key).or_insert_with(|| {
+                unique.push(key);
+                unique.len() - 1
+            });
+            text_slot.push(Some(slot));
+        }
+        let max = self.engine.max_source_tokens();
+        let mut units: Vec<Vec<u32>> = Vec::new();
+        let mut unit_range: Vec<std::ops::Range<usize>> = Vec::with_capacity(unique.len());
+        for text in &unique {
+            let ids = self.tokenizer.encode(text);
+            let start = units.len();
+            if ids.len() <= max {
+                units.push(ids);
+            } else {
+                let fits = |s: &str| self.tokenizer.encode(s).len() <= max;
+                for part in crate::clean::segment::split_long(text, &fits) {
+                    let ids = self.tokenizer.encode(&part);
+                    if ids.len() <= max {
+                        units.push(ids);
+                    } else {
+                        // A single "word" longer than the model (no boundary to split at):
+                        // cut its tokens into model-sized runs, each closed by </s>, so that
+                        // nothing is dropped.
+                        let body = &ids[..ids.len() - 1];
+                        for run in body.chunks(max - 1) {
+                            let mut chunk = run.to_vec();
+                            chunk.push(self.tokenizer.eos_id());
+                            units.push(chunk);
+                        }
+                    }
+                }
+            }
+            unit_range.push(start..units.len());
+        }
+
+        let lengths: Vec<usize> = units.iter().map(Vec::len).collect();
+        let mut hyps: Vec<Option<super::Hypothesis>> = vec![None; units.len()];
+        for batch_ids in batch::plan(&lengths, policy) {
+            let started = Instant::now();
+            let batch: Vec<&[u32]> = batch_ids.iter().map(|&i| units[i].as_slice()).collect();
+            let out = self.engine.generate(&batch, opts)?;
+            let report = BatchReport {
+                sentences: batch.len(),
+                source_tokens: batch.iter().map(|b| b.len()).sum(),
+                target_tokens: out.iter().map(|h| h.tokens.len()).sum(),
+                seconds: started.elapsed().as_secs_f64(),
+            };
+            for (i, h) in batch_ids.into_iter().zip(out) {
+                hyps[i] = Some(h);
+            }
+            progress(report);
+        }
+
+        let translated: Vec<Translation> = unit_range
+            .iter()
+            .map(|range| {
+                let parts: Vec<&super::Hypothesis> = hyps[range.clone()]
+                    .iter()
+                    .map(|h| h.as_ref().expect("every unit decoded"))
+                    .collect();
+                let text = parts
+                    .iter()
+                    .map(|h| self.tokenizer.decode(&h.tokens))
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Translation {
+                    text,
+                    tokens: parts.iter().flat_map(|h| h.tokens.iter().copied()).collect(),
+                    score: parts.iter().map(|h| h.score).sum::<f32>() / parts.len() as f32,
+                    source_tokens: lengths[range.clone()].iter().sum(),
+                    parts: parts.len(),
+                }
+            })
+            .collect();
+        Ok(text_slot
+            .into_iter()
+            .map(|slot| match slot {
+                Some(s) => translated[s].clone(),
+                None => Translation {
+                    text: String::new(),
+                    tokens: Vec::new(),
+                    score: 0.0,
+                    source_tokens: 0,
+                    parts: 0,
+                },
+            })
+            .collect())
+    }
+}
