@@ -9,6 +9,8 @@ pub mod config;
 pub mod decode;
 pub mod engine;
 pub mod model;
+pub mod spm;
+pub mod tokenizer;
 pub mod weights;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +39,8 @@ pub enum TranslateError {
     WeightsMismatch { path: PathBuf, message: String },
     #[error("invalid decoding settings: {0}")]
     Settings(String),
+    #[error(transparent)]
+    Tokenizer(#[from] tokenizer::TokenizerError),
     #[error("model computation failed: {0}")]
     Compute(#[from] candle_core::Error),
 }
