@@ -81,7 +81,11 @@ fn every_golden_generation_is_reproduced_token_for_token() {
     let mut checked = 0;
     for case in golden["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
-        let engine = if case["model"] == "copy" { &copy } else { &aren };
+        let engine = if case["model"] == "copy" {
+            &copy
+        } else {
+            &aren
+        };
         let opts = options(engine, &case["settings"]);
         let batch_size = case["batch_size"].as_u64().unwrap() as usize;
         let lines: Vec<usize> = case["source_lines"]
@@ -113,7 +117,10 @@ fn every_golden_generation_is_reproduced_token_for_token() {
             }
         }
     }
-    assert!(checked >= 64 * 4, "too few golden outputs checked: {checked}");
+    assert!(
+        checked >= 64 * 4,
+        "too few golden outputs checked: {checked}"
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} golden generations differ:\n{}",
@@ -137,15 +144,17 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
 
 #[test]
 fn padded_batch_encoder_output_and_first_logits_match_reference() {
-    let golden = candle_core::safetensors::load(
-        fixtures().join("golden/tensors.safetensors"),
-        &Device::Cpu,
-    )
-    .unwrap();
+    let golden =
+        candle_core::safetensors::load(fixtures().join("golden/tensors.safetensors"), &Device::Cpu)
+            .unwrap();
     for model in ["copy", "aren"] {
         let engine = engine(model, WeightsFormat::Safetensors);
-        let input_ids = golden[&format!("{model}.input_ids")].to_vec2::<i64>().unwrap();
-        let mask = golden[&format!("{model}.attention_mask")].to_vec2::<i64>().unwrap();
+        let input_ids = golden[&format!("{model}.input_ids")]
+            .to_vec2::<i64>()
+            .unwrap();
+        let mask = golden[&format!("{model}.attention_mask")]
+            .to_vec2::<i64>()
+            .unwrap();
         let batch: Vec<Vec<u32>> = input_ids
             .iter()
             .zip(&mask)

@@ -12,12 +12,17 @@ fn root() -> PathBuf {
 }
 
 fn golden() -> Value {
-    let text = std::fs::read_to_string(root().join("tests/fixtures/golden/tokenizer.json")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/golden/tokenizer.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 fn ids(v: &Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }
 
 fn tokenizer(model: &str) -> MarianTokenizer {
@@ -45,12 +50,19 @@ fn encode_matches_marian_tokenizer_everywhere() {
         let want = ids(&case["ids"]);
         let got = tok.encode(&text);
         if got != want {
-            failures.push(format!("[{group}] {text:?}\n  got  {got:?}\n  want {want:?}"));
+            failures.push(format!(
+                "[{group}] {text:?}\n  got  {got:?}\n  want {want:?}"
+            ));
         }
     }
     assert_eq!(groups["flores"], 997);
     assert!(groups["seeds"] > 100);
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -60,7 +72,12 @@ fn decode_matches_marian_tokenizer() {
         let tok = tokenizer(model);
         for case in g[key].as_array().unwrap() {
             let want = case["text"].as_str().unwrap();
-            assert_eq!(tok.decode(&ids(&case["ids"])), want, "{model}: {:?}", case["ids"]);
+            assert_eq!(
+                tok.decode(&ids(&case["ids"])),
+                want,
+                "{model}: {:?}",
+                case["ids"]
+            );
         }
     }
 }
@@ -80,16 +97,25 @@ fn generated_texts_decode_like_the_reference() {
 #[test]
 fn missing_and_corrupt_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let err = MarianTokenizer::from_dir(dir.path()).unwrap_err().to_string();
+    let err = MarianTokenizer::from_dir(dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("source.spm"), "{err}");
     let model = root().join("tests/fixtures/models/copy");
     for f in ["source.spm", "target.spm", "vocab.json"] {
         std::fs::copy(model.join(f), dir.path().join(f)).unwrap();
     }
     std::fs::write(dir.path().join("vocab.json"), "{\"a\": 1}").unwrap();
-    let err = MarianTokenizer::from_dir(dir.path()).unwrap_err().to_string();
+    let err = MarianTokenizer::from_dir(dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("vocab.json") && err.contains("</s>"), "{err}");
     std::fs::write(dir.path().join("source.spm"), b"\xff\xfe garbage").unwrap();
-    let err = MarianTokenizer::from_dir(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("source.spm") && err.contains("sentencepiece"), "{err}");
+    let err = MarianTokenizer::from_dir(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("source.spm") && err.contains("sentencepiece"),
+        "{err}"
+    );
 }

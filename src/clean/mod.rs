@@ -1,1 +1,3 @@
-//! clean: work in progress.
+//! Cleaning scraped articles: work in progress.
+
+pub mod segment;

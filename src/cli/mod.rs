@@ -9,6 +9,7 @@ pub mod clean;
 pub mod eval;
 pub mod model_args;
 pub mod models;
+pub mod translate;
 
 /// Arabic news articles in, bilingual English briefs out.
 #[derive(Debug, Parser)]
@@ -20,6 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Translate Arabic text line by line (stdin to stdout by default).
+    Translate(translate::TranslateArgs),
     /// Read articles, drop web boilerplate, and show the cleaned structure.
     Clean(clean::CleanArgs),
     /// Score translations with BLEU and chrF, exactly as sacreBLEU does.
@@ -32,6 +35,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Translate(args) => translate::execute(args),
         Command::Clean(args) => clean::execute(args),
         Command::Eval(args) => eval::execute(args),
         Command::Models(args) => models::execute(args),

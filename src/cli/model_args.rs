@@ -1,4 +1,120 @@
-//! Model selection flags shared by every subcommand that runs the model: work in progress.
+//! Flags shared by every subcommand that runs the model: which model, and how to decode.
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct ModelArgs {}
+use std::path::PathBuf;
+
+use anyhow::Context;
+use candle_core::Device;
+
+use crate::translate::hub::{self, HubOptions, ModelSource, DEFAULT_MODEL, DEFAULT_REVISION};
+use crate::translate::{DecodeOptions, EarlyStopping, Translator};
+
+/// Which model to run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ModelArgs {
+    /// Hugging Face model repository [default: Helsinki-NLP/opus-mt-ar-en]
+    #[arg(
+        long,
+        env = "NASHRA_MODEL",
+        conflicts_with = "model_dir",
+        value_name = "REPO_ID"
+    )]
+    pub model: Option<String>,
+    /// Repository revision (branch, tag or commit) [default: the pinned commit for the default
+    /// model, else main]
+    #[arg(long, env = "NASHRA_REVISION", value_name = "REV")]
+    pub revision: Option<String>,
+    /// A local directory with the model's files, instead of the Hub
+    #[arg(long, env = "NASHRA_MODEL_DIR", value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// Where the model comes from, defaults applied.
+    pub fn source(&self) -> ModelSource {
+        if let Some(dir) = &self.model_dir {
+            return ModelSource::Dir(dir.clone());
+        }
+        let repo = self.model.clone().unwrap_or_else(|| DEFAULT_MODEL.into());
+        let revision = self.revision.clone().unwrap_or_else(|| {
+            if repo == DEFAULT_MODEL {
+                DEFAULT_REVISION.into()
+            } else {
+                "main".into()
+            }
+        });
+        ModelSource::Hub { repo, revision }
+    }
+
+    /// Finds (downloading if needed) and loads the model on the CPU.
+    pub fn load(&self) -> anyhow::Result<Translator> {
+        let files = hub::resolve(&self.source(), &HubOptions::from_env())?;
+        let id = files.id.clone();
+        Translator::load(files, &Device::Cpu).with_context(|| format!("loading model {id}"))
+    }
+}
+
+/// Decoding settings; anything not given comes from the model's generation config.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DecodeArgs {
+    /// Beam size (1 = greedy search) [default: the model's, 4 for OPUS-MT]
+    #[arg(long, env = "NASHRA_BEAM", value_name = "N")]
+    pub beam: Option<usize>,
+    /// Longest output, counting the decoder start token as transformers does
+    #[arg(long, value_name = "N")]
+    pub max_length: Option<usize>,
+    /// Shortest output, counting the decoder start token
+    #[arg(long, value_name = "N")]
+    pub min_length: Option<usize>,
+    /// Longest output in generated tokens (overrides --max-length)
+    #[arg(long, value_name = "N")]
+    pub max_new_tokens: Option<usize>,
+    /// Length penalty exponent for beam search scores
+    #[arg(long, value_name = "X")]
+    pub length_penalty: Option<f32>,
+    /// Beam search stopping rule: true, false (heuristic) or never
+    #[arg(long, value_name = "RULE")]
+    pub early_stopping: Option<EarlyStopping>,
+}
+
+impl DecodeArgs {
+    /// The model's defaults with these flags applied on top.
+    pub fn apply(&self, defaults: &DecodeOptions) -> DecodeOptions {
+        let mut o = defaults.clone();
+        if let Some(b) = self.beam {
+            o.num_beams = b;
+        }
+        if let Some(m) = self.max_length {
+            o.max_length = m;
+            o.max_new_tokens = None;
+        }
+        if let Some(m) = self.min_length {
+            o.min_length = m;
+        }
+        if let Some(n) = self.max_new_tokens {
+            o.max_new_tokens = Some(n);
+        }
+        if let Some(lp) = self.length_penalty {
+            o.length_penalty = lp;
+        }
+        if let Some(e) = self.early_stopping {
+            o.early_stopping = e;
+        }
+        o
+    }
+}
+
+/// Uses `threads` cores (default: all) for everything: the article workers and the model's
+/// matrix products share one pool, so they never oversubscribe the machine.
+pub fn configure_threads(threads: Option<usize>) -> anyhow::Result<usize> {
+    let n = threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // candle's CPU kernels size their parallelism from this variable, read at every call.
+    // Called at start-up, before any other thread of this program exists.
+    std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    // A second call (tests running several commands in one process) keeps the first pool.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global();
+    Ok(n)
+}

@@ -152,7 +152,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fp = fingerprint("abc", "{}");
         let mut c = TranslationCache::open(dir.path(), &fp).unwrap();
-        c.insert_all([("مرحبا".to_string(), entry("hello"))]).unwrap();
+        c.insert_all([("مرحبا".to_string(), entry("hello"))])
+            .unwrap();
         drop(c);
         // Simulate a kill in the middle of the next append.
         let path = dir.path().join(format!("translations-{fp}.jsonl"));
@@ -170,7 +171,10 @@ mod tests {
 
     #[test]
     fn settings_change_the_fingerprint() {
-        assert_ne!(fingerprint("w", "{\"beam\":4}"), fingerprint("w", "{\"beam\":1}"));
+        assert_ne!(
+            fingerprint("w", "{\"beam\":4}"),
+            fingerprint("w", "{\"beam\":1}")
+        );
         assert_ne!(fingerprint("w1", "{}"), fingerprint("w2", "{}"));
     }
 }

@@ -256,7 +256,15 @@ fn greedy(
         active = keep.iter().map(|&r| active[r as usize]).collect();
         feed = next_feed;
     }
-    Ok(results.into_iter().map(|h| h.unwrap_or(Hypothesis { tokens: vec![], score: 0.0 })).collect())
+    Ok(results
+        .into_iter()
+        .map(|h| {
+            h.unwrap_or(Hypothesis {
+                tokens: vec![],
+                score: 0.0,
+            })
+        })
+        .collect())
 }
 
 /// Beam-search bookkeeping of one sentence, mirroring transformers' tensors for one batch row.
@@ -306,7 +314,9 @@ fn beam_search(
         .map(|index| BeamSentence {
             index,
             running: vec![Vec::new(); beams],
-            running_scores: (0..beams).map(|b| if b == 0 { 0.0 } else { DEAD }).collect(),
+            running_scores: (0..beams)
+                .map(|b| if b == 0 { 0.0 } else { DEAD })
+                .collect(),
             finished: vec![(DEAD, Vec::new(), false); beams],
             improvable: true,
         })
@@ -337,15 +347,14 @@ fn beam_search(
                     *v += base;
                 }
             }
-            let candidates: Vec<Candidate> =
-                top_k(row_scores.iter().copied().zip(0..), keep_k)
-                    .into_iter()
-                    .map(|(score, flat)| Candidate {
-                        score,
-                        beam: flat / vocab,
-                        token: (flat % vocab) as u32,
-                    })
-                    .collect();
+            let candidates: Vec<Candidate> = top_k(row_scores.iter().copied().zip(0..), keep_k)
+                .into_iter()
+                .map(|(score, flat)| Candidate {
+                    score,
+                    beam: flat / vocab,
+                    token: (flat % vocab) as u32,
+                })
+                .collect();
             let hits: Vec<bool> = candidates
                 .iter()
                 .map(|c| c.token == special.eos || cur_len + 1 >= max_length)
@@ -413,11 +422,7 @@ fn beam_search(
                 generated
             };
             let best_running = s.running_scores[0] / best_len.powf(lp) as f32;
-            let worst_all = s
-                .finished
-                .iter()
-                .map(|f| f.0)
-                .fold(f32::INFINITY, f32::min);
+            let worst_all = s.finished.iter().map(|f| f.0).fold(f32::INFINITY, f32::min);
             let still = s.finished.iter().any(|f| {
                 let worst = if f.2 { worst_all } else { DEAD };
                 best_running > worst
@@ -451,6 +456,11 @@ fn beam_search(
     }
     Ok(results
         .into_iter()
-        .map(|h| h.unwrap_or(Hypothesis { tokens: vec![], score: 0.0 }))
+        .map(|h| {
+            h.unwrap_or(Hypothesis {
+                tokens: vec![],
+                score: 0.0,
+            })
+        })
         .collect())
 }

@@ -42,10 +42,12 @@ impl Engine {
             Some(p) if p.is_file() => Some(GenerationConfig::from_file(p)?),
             _ => None,
         };
-        let (special, defaults) = Self::decoding_defaults(&config, generation.as_ref())
-            .map_err(|message| TranslateError::Config {
-                path: generation_config_path.unwrap_or(config_path).to_path_buf(),
-                message,
+        let (special, defaults) =
+            Self::decoding_defaults(&config, generation.as_ref()).map_err(|message| {
+                TranslateError::Config {
+                    path: generation_config_path.unwrap_or(config_path).to_path_buf(),
+                    message,
+                }
             })?;
         let tensors = weights::load(&weights_at.path, weights_at.format, device)?;
         let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, device);
@@ -96,7 +98,11 @@ impl Engine {
         for seq in g.bad_words_ids.iter().flatten() {
             match seq.as_slice() {
                 [t] => bad_words.push(*t),
-                _ => return Err(format!("multi-token bad_words_ids {seq:?} are not supported")),
+                _ => {
+                    return Err(format!(
+                        "multi-token bad_words_ids {seq:?} are not supported"
+                    ))
+                }
             }
         }
         let special = SpecialTokens {
@@ -144,7 +150,9 @@ impl Engine {
     /// Checks settings before any work starts, so a bad flag fails fast and clearly.
     pub fn validate(&self, opts: &DecodeOptions) -> Result<(), TranslateError> {
         if opts.num_beams == 0 {
-            return Err(TranslateError::Settings("num_beams must be at least 1".into()));
+            return Err(TranslateError::Settings(
+                "num_beams must be at least 1".into(),
+            ));
         }
         if opts.effective_max_length() < 2 {
             return Err(TranslateError::Settings(
@@ -192,6 +200,11 @@ impl Engine {
             return Ok(Vec::new());
         }
         let encoded = self.encode(batch)?;
-        Ok(decode::generate(&self.model, &encoded, opts, &self.special)?)
+        Ok(decode::generate(
+            &self.model,
+            &encoded,
+            opts,
+            &self.special,
+        )?)
     }
 }

@@ -2,21 +2,28 @@
 //!
 //! Layers, from the bottom: [`config`] (the model's json files), [`weights`] (checkpoint
 //! files), [`model`] (the network), [`decode`] (greedy and beam search), [`engine`] (a loaded
-//! model that turns token ids into token ids). Nothing here knows about articles or briefs.
+//! model that turns token ids into token ids), [`spm`] + [`tokenizer`] (text ↔ ids),
+//! [`hub`] (finding the files), [`batch`] (scheduling), [`translator`] (text in, text out).
+//! Nothing here knows about articles or briefs.
 
 pub mod batch;
 pub mod config;
 pub mod decode;
 pub mod engine;
+pub mod hub;
 pub mod model;
 pub mod spm;
 pub mod tokenizer;
+pub mod translator;
 pub mod weights;
 
 use std::path::{Path, PathBuf};
 
+pub use batch::BatchPolicy;
 pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
 pub use engine::Engine;
+pub use hub::{ModelFiles, ModelSource};
+pub use translator::{BatchReport, Translation, Translator};
 
 /// Everything that can go wrong between a model's files and a translation. Every message
 /// names the file (or model) and the cause.
@@ -39,6 +46,8 @@ pub enum TranslateError {
     WeightsMismatch { path: PathBuf, message: String },
     #[error("invalid decoding settings: {0}")]
     Settings(String),
+    #[error(transparent)]
+    Model(#[from] hub::ModelError),
     #[error(transparent)]
     Tokenizer(#[from] tokenizer::TokenizerError),
     #[error("model computation failed: {0}")]

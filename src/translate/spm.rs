@@ -246,12 +246,13 @@ impl SentencePiece {
             }
         }
         let norm = proto.normalizer_spec.unwrap_or_default();
-        let chars_map = match norm.precompiled_charsmap.as_deref() {
-            Some(blob) if !blob.is_empty() => Some(CharsMap::parse(blob).ok_or_else(|| {
-                SpmError::Decode("malformed precompiled character map".into())
-            })?),
-            _ => None,
-        };
+        let chars_map =
+            match norm.precompiled_charsmap.as_deref() {
+                Some(blob) if !blob.is_empty() => Some(CharsMap::parse(blob).ok_or_else(|| {
+                    SpmError::Decode("malformed precompiled character map".into())
+                })?),
+                _ => None,
+            };
         let mut pieces = Vec::with_capacity(proto.pieces.len());
         let mut piece_ids = HashMap::new();
         let mut trie = Trie::new();
@@ -282,7 +283,8 @@ impl SentencePiece {
             }
             pieces.push((text, score, kind));
         }
-        let unk_id = unk_id.ok_or_else(|| SpmError::Decode("the model has no <unk> piece".into()))?;
+        let unk_id =
+            unk_id.ok_or_else(|| SpmError::Decode("the model has no <unk> piece".into()))?;
         Ok(Self {
             pieces,
             piece_ids,
@@ -311,7 +313,13 @@ impl SentencePiece {
         }
         self.pieces
             .iter()
-            .find(|p| p.0 == piece && matches!(p.2, PieceKind::Control | PieceKind::Unknown | PieceKind::Byte))
+            .find(|p| {
+                p.0 == piece
+                    && matches!(
+                        p.2,
+                        PieceKind::Control | PieceKind::Unknown | PieceKind::Byte
+                    )
+            })
             .map(|p| p.2)
     }
 

@@ -244,7 +244,10 @@ impl Translator {
                     .join(" ");
                 Translation {
                     text,
-                    tokens: parts.iter().flat_map(|h| h.tokens.iter().copied()).collect(),
+                    tokens: parts
+                        .iter()
+                        .flat_map(|h| h.tokens.iter().copied())
+                        .collect(),
                     score: parts.iter().map(|h| h.score).sum::<f32>() / parts.len() as f32,
                     source_tokens: lengths[range.clone()].iter().sum(),
                     parts: parts.len(),

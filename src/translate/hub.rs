@@ -1,0 +1,298 @@
+//! Finding a model's files: a Hugging Face Hub repository at a pinned revision (downloaded
+//! with `hf-hub` into the standard Hugging Face cache, usable offline afterwards), or a local
+//! directory with the same files.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use hf_hub::api::sync::ApiBuilder;
+use hf_hub::{Cache, Repo, RepoType};
+
+/// The model nashra uses unless told otherwise.
+pub const DEFAULT_MODEL: &str = "Helsinki-NLP/opus-mt-ar-en";
+/// The commit of [`DEFAULT_MODEL`] nashra is pinned to (see `models/opus-mt-ar-en.toml`).
+pub const DEFAULT_REVISION: &str = "f830c0f121521df2551726dd799a0c47b0f67841";
+
+const REQUIRED: [&str; 4] = ["config.json", "source.spm", "target.spm", "vocab.json"];
+const OPTIONAL: [&str; 2] = ["generation_config.json", "tokenizer_config.json"];
+const WEIGHTS: [&str; 2] = ["model.safetensors", "pytorch_model.bin"];
+
+/// Where a model comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    Hub { repo: String, revision: String },
+    Dir(PathBuf),
+}
+
+impl ModelSource {
+    /// The default model at its pinned revision.
+    pub fn default_model() -> Self {
+        Self::Hub {
+            repo: DEFAULT_MODEL.into(),
+            revision: DEFAULT_REVISION.into(),
+        }
+    }
+}
+
+/// The weights file of a model, by format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeightsFile {
+    Safetensors(PathBuf),
+    Pytorch(PathBuf),
+}
+
+impl WeightsFile {
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Safetensors(p) | Self::Pytorch(p) => p,
+        }
+    }
+}
+
+/// The local paths of every file a model needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFiles {
+    /// The Hub repository id, or the directory for a local model.
+    pub id: String,
+    /// The pinned revision (Hub models only).
+    pub revision: Option<String>,
+    pub config: PathBuf,
+    pub generation_config: Option<PathBuf>,
+    pub weights: WeightsFile,
+    pub source_spm: PathBuf,
+    pub target_spm: PathBuf,
+    pub vocab: PathBuf,
+    pub tokenizer_config: Option<PathBuf>,
+}
+
+impl ModelFiles {
+    /// The folder holding the model's files.
+    pub fn dir(&self) -> &Path {
+        self.config.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// How to reach the Hub, read from the same environment variables as Hugging Face's own tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubOptions {
+    /// `HF_HUB_OFFLINE`: use the cache only.
+    pub offline: bool,
+    /// `HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`.
+    pub cache_dir: PathBuf,
+    /// `HF_ENDPOINT` (default: the public Hub).
+    pub endpoint: Option<String>,
+}
+
+impl HubOptions {
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let offline = var("HF_HUB_OFFLINE").is_some_and(|v| {
+            matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+        });
+        let cache_dir = var("HF_HUB_CACHE")
+            .map(PathBuf::from)
+            .or_else(|| var("HF_HOME").map(|h| PathBuf::from(h).join("hub")))
+            .unwrap_or_else(|| Cache::default().path().clone());
+        Self {
+            offline,
+            cache_dir,
+            endpoint: var("HF_ENDPOINT"),
+        }
+    }
+}
+
+/// Why a model's files could not be found.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(
+        "model {repo}@{revision}: {file} is not in the Hugging Face cache at {} and HF_HUB_OFFLINE \
+         is set; run `nashra models fetch {repo}` on a machine with internet, or pass --model-dir",
+        cache.display()
+    )]
+    NotCached {
+        repo: String,
+        revision: String,
+        file: String,
+        cache: PathBuf,
+    },
+    #[error("{}: model directory has no {file}", dir.display())]
+    MissingFile { dir: PathBuf, file: String },
+    #[error("{}: not a model directory (it does not exist or is not a folder)", dir.display())]
+    NotADir { dir: PathBuf },
+    #[error("{place}: no weights file (looked for model.safetensors and pytorch_model.bin)")]
+    NoWeights { place: String },
+    #[error("model {repo}@{revision}: cannot download {file}: {cause}")]
+    Download {
+        repo: String,
+        revision: String,
+        file: String,
+        cause: String,
+    },
+}
+
+fn is_commit(rev: &str) -> bool {
+    rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A file of `repo@revision` in the cache: through `refs/<revision>` (what hf-hub and
+/// huggingface_hub write for branch names), or straight in `snapshots/<commit>/` (what
+/// huggingface_hub leaves for a pinned commit).
+pub fn cached_file(cache_dir: &Path, repo: &str, revision: &str, file: &str) -> Option<PathBuf> {
+    let base = cache_dir.join(format!("models--{}", repo.replace('/', "--")));
+    let commit = std::fs::read_to_string(base.join("refs").join(revision))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .or_else(|| is_commit(revision).then(|| revision.to_string()))?;
+    let path = base.join("snapshots").join(commit).join(file);
+    path.exists().then_some(path)
+}
+
+/// Resolves a model to local files, downloading what is missing (unless offline).
+pub fn resolve(source: &ModelSource, opts: &HubOptions) -> Result<ModelFiles, ModelError> {
+    match source {
+        ModelSource::Dir(dir) => resolve_dir(dir),
+        ModelSource::Hub { repo, revision } => resolve_hub(repo, revision, opts),
+    }
+}
+
+/// Downloads every file the model needs into the cache (for offline runs later).
+pub fn fetch(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFiles, ModelError> {
+    let online = HubOptions {
+        offline: false,
+        ..opts.clone()
+    };
+    resolve_hub(repo, revision, &online)
+}
+
+fn resolve_dir(dir: &Path) -> Result<ModelFiles, ModelError> {
+    if !dir.is_dir() {
+        return Err(ModelError::NotADir {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let required = |f: &str| {
+        let p = dir.join(f);
+        if p.is_file() {
+            Ok(p)
+        } else {
+            Err(ModelError::MissingFile {
+                dir: dir.to_path_buf(),
+                file: f.to_string(),
+            })
+        }
+    };
+    let optional = |f: &str| Some(dir.join(f)).filter(|p| p.is_file());
+    let weights = if let Some(p) = optional(WEIGHTS[0]) {
+        WeightsFile::Safetensors(p)
+    } else if let Some(p) = optional(WEIGHTS[1]) {
+        WeightsFile::Pytorch(p)
+    } else {
+        return Err(ModelError::NoWeights {
+            place: dir.display().to_string(),
+        });
+    };
+    Ok(ModelFiles {
+        id: dir.display().to_string(),
+        revision: None,
+        config: required(REQUIRED[0])?,
+        generation_config: optional(OPTIONAL[0]),
+        weights,
+        source_spm: required(REQUIRED[1])?,
+        target_spm: required(REQUIRED[2])?,
+        vocab: required(REQUIRED[3])?,
+        tokenizer_config: optional(OPTIONAL[1]),
+    })
+}
+
+fn resolve_hub(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFiles, ModelError> {
+    let cached = |f: &str| cached_file(&opts.cache_dir, repo, revision, f);
+    let all_cached =
+        REQUIRED.iter().all(|f| cached(f).is_some()) && WEIGHTS.iter().any(|f| cached(f).is_some());
+    if opts.offline || all_cached {
+        let missing = REQUIRED
+            .iter()
+            .find(|f| cached(f).is_none())
+            .map(|f| f.to_string())
+            .or_else(|| {
+                (!WEIGHTS.iter().any(|f| cached(f).is_some()))
+                    .then(|| "model.safetensors or pytorch_model.bin".to_string())
+            });
+        if let Some(file) = missing {
+            return Err(ModelError::NotCached {
+                repo: repo.into(),
+                revision: revision.into(),
+                file,
+                cache: opts.cache_dir.clone(),
+            });
+        }
+        return Ok(files_from(repo, revision, &cached));
+    }
+
+    let download_error = |file: &str, cause: String| ModelError::Download {
+        repo: repo.into(),
+        revision: revision.into(),
+        file: file.into(),
+        cause,
+    };
+    let mut builder = ApiBuilder::from_cache(Cache::new(opts.cache_dir.clone()))
+        .with_progress(std::io::stderr().is_terminal());
+    if let Some(endpoint) = &opts.endpoint {
+        builder = builder.with_endpoint(endpoint.clone());
+    }
+    let api = builder
+        .build()
+        .map_err(|e| download_error("(client)", e.to_string()))?;
+    let api_repo = api.repo(Repo::with_revision(
+        repo.to_string(),
+        RepoType::Model,
+        revision.to_string(),
+    ));
+    let listing = api_repo
+        .info()
+        .map_err(|e| download_error("(file listing)", e.to_string()))?;
+    let has = |f: &str| listing.siblings.iter().any(|s| s.rfilename == f);
+    let weights = WEIGHTS
+        .iter()
+        .find(|f| has(f))
+        .ok_or_else(|| ModelError::NoWeights {
+            place: format!("model {repo}@{revision}"),
+        })?;
+    let wanted = REQUIRED
+        .iter()
+        .chain(OPTIONAL.iter().filter(|f| has(f)))
+        .chain(std::iter::once(weights));
+    for f in wanted {
+        if cached(f).is_none() {
+            api_repo
+                .download(f)
+                .map_err(|e| download_error(f, e.to_string()))?;
+        }
+    }
+    let found = |f: &str| cached(f);
+    let mut files = files_from(repo, revision, &found);
+    // Prefer the format the repository lists, even if another one is cached.
+    files.weights = match *weights {
+        "model.safetensors" => WeightsFile::Safetensors(found(weights).expect("downloaded")),
+        _ => WeightsFile::Pytorch(found(weights).expect("downloaded")),
+    };
+    Ok(files)
+}
+
+/// Builds the file set from a lookup that has every required file.
+fn files_from(repo: &str, revision: &str, lookup: &dyn Fn(&str) -> Option<PathBuf>) -> ModelFiles {
+    let weights = match lookup(WEIGHTS[0]) {
+        Some(p) => WeightsFile::Safetensors(p),
+        None => WeightsFile::Pytorch(lookup(WEIGHTS[1]).unwrap_or_default()),
+    };
+    ModelFiles {
+        id: repo.to_string(),
+        revision: Some(revision.to_string()),
+        config: lookup(REQUIRED[0]).unwrap_or_default(),
+        generation_config: lookup(OPTIONAL[0]),
+        weights,
+        source_spm: lookup(REQUIRED[1]).unwrap_or_default(),
+        target_spm: lookup(REQUIRED[2]).unwrap_or_default(),
+        vocab: lookup(REQUIRED[3]).unwrap_or_default(),
+        tokenizer_config: lookup(OPTIONAL[1]),
+    }
+}
