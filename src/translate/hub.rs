@@ -296,3 +296,32 @@ fn files_from(repo: &str, revision: &str, lookup: &dyn Fn(&str) -> Option<PathBu
         tokenizer_config: lookup(OPTIONAL[1]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinned_default_matches_models_toml() {
+        let toml: toml::Value = include_str!("../../models/opus-mt-ar-en.toml")
+            .parse()
+            .unwrap();
+        assert_eq!(toml["id"].as_str(), Some(DEFAULT_MODEL));
+        assert_eq!(toml["revision"].as_str(), Some(DEFAULT_REVISION));
+    }
+
+    #[test]
+    fn cache_lookup_through_refs_or_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("models--a--b");
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        std::fs::create_dir_all(base.join("snapshots").join(commit)).unwrap();
+        std::fs::write(base.join("snapshots").join(commit).join("x.json"), "{}").unwrap();
+        assert!(cached_file(dir.path(), "a/b", commit, "x.json").is_some());
+        assert!(cached_file(dir.path(), "a/b", "main", "x.json").is_none());
+        std::fs::create_dir_all(base.join("refs")).unwrap();
+        std::fs::write(base.join("refs/main"), commit).unwrap();
+        assert!(cached_file(dir.path(), "a/b", "main", "x.json").is_some());
+        assert!(cached_file(dir.path(), "a/b", "main", "y.json").is_none());
+    }
+}
