@@ -318,7 +318,12 @@ fn classify(lines: &[Line], title_hint: Option<&str>) -> Vec<Label> {
             .filter(|m| is_tail_marker(m))
             .count();
         let later_lines = n - i - 1;
-        markers[i] == Some(Marker::Source) || later_markers >= 1 || later_lines <= 3
+        // A read-also line carrying its own teaser ("اقرأ أيضا: headline") is often inserted
+        // mid-article; only a bare marker announces that what follows is another article.
+        let bare_marker = markers[i] != Some(Marker::ReadAlso) || lines[i].words <= 4;
+        markers[i] == Some(Marker::Source)
+            || later_markers >= 1
+            || (later_lines <= 3 && bare_marker)
     });
     if let Some(t) = tail_start {
         let mut after_read_also = false;

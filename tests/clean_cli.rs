@@ -1,0 +1,51 @@
+//! `nashra clean` end to end: the JSON shape the issue asks for, and a bad file among good ones.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn json_output_has_the_documented_fields_and_bad_files_give_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/articles");
+    std::fs::copy(
+        samples.join("003_2e86b2f1023d5d9a.txt"),
+        dir.path().join("a.txt"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.txt"),
+        "Only English here, nothing else at all.",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("c.txt"), [0xffu8, 0xfe, 0x00, 0xd8]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .args(["clean", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("b.txt") && stderr.contains("not mainly Arabic"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("c.txt"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let articles: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(articles.len(), 1);
+    let a = &articles[0];
+    for key in ["id", "path", "title", "metadata", "blocks", "dropped"] {
+        assert!(a.get(key).is_some(), "missing {key}");
+    }
+    let block = &a["blocks"][0];
+    assert_eq!(block["kind"], "title");
+    assert_eq!(block["lines"], serde_json::json!([1, 1]));
+    assert!(block["text"].is_string() && block["sentences"].is_array());
+    let drop = &a["dropped"][0];
+    assert_eq!(drop["line"], 2);
+    assert!(drop["reason"].as_str().unwrap().contains("repeats line 1"));
+    assert!(drop["text"].is_string());
+}
