@@ -9,6 +9,7 @@ pub mod clean;
 pub mod eval;
 pub mod model_args;
 pub mod models;
+pub mod run;
 pub mod translate;
 
 /// Arabic news articles in, bilingual English briefs out.
@@ -21,6 +22,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The nightly job: turn a folder of Arabic articles into bilingual briefs.
+    Run(Box<run::RunArgs>),
     /// Translate Arabic text line by line (stdin to stdout by default).
     Translate(translate::TranslateArgs),
     /// Read articles, drop web boilerplate, and show the cleaned structure.
@@ -35,6 +38,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => run::execute(*args),
         Command::Translate(args) => translate::execute(args),
         Command::Clean(args) => clean::execute(args),
         Command::Eval(args) => eval::execute(args),

@@ -1,0 +1,237 @@
+//! `nashra run`: the nightly job. Settings come from flags, then `NASHRA_*` environment
+//! variables, then `nashra.toml`, then defaults (in that order of precedence).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Deserialize;
+
+use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
+use crate::run::{self, Formats, Progress, RunSettings};
+use crate::translate::BatchPolicy;
+
+/// Turn a folder of Arabic articles into bilingual briefs.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Article files or directories (.txt, .html, .htm, .jsonl)
+    #[arg(value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory [default: briefs]
+    #[arg(long, env = "NASHRA_OUT", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Translation cache directory [default: <out>/.cache]
+    #[arg(long, env = "NASHRA_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Files per article: any of html,md,json [default: html,md,json]
+    #[arg(long, env = "NASHRA_FORMATS", value_name = "LIST")]
+    pub formats: Option<String>,
+    /// Padded source tokens per model batch [default: 4096]
+    #[arg(long, env = "NASHRA_BATCH_TOKENS", value_name = "N")]
+    pub batch_tokens: Option<usize>,
+    /// CPU threads shared by article workers and the model [default: all cores]
+    #[arg(long, env = "NASHRA_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Sentences per summary [default: 3]
+    #[arg(long, env = "NASHRA_SUMMARY_SENTENCES", value_name = "K")]
+    pub summary_sentences: Option<usize>,
+    /// Uncached sentences gathered before each model call [default: 512]
+    #[arg(long, env = "NASHRA_GROUP_SENTENCES", value_name = "N", hide = true)]
+    pub group_sentences: Option<usize>,
+    /// No progress bar or log lines (errors still go to stderr)
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Settings file [default: ./nashra.toml if present]
+    #[arg(long, env = "NASHRA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `nashra.toml`: the same settings as the flags, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub inputs: Option<Vec<PathBuf>>,
+    pub out: Option<PathBuf>,
+    pub cache: Option<PathBuf>,
+    pub formats: Option<String>,
+    pub batch_tokens: Option<usize>,
+    pub threads: Option<usize>,
+    pub summary_sentences: Option<usize>,
+    pub beam: Option<usize>,
+    pub max_length: Option<usize>,
+    pub min_length: Option<usize>,
+    pub model: Option<String>,
+    pub revision: Option<String>,
+    pub model_dir: Option<PathBuf>,
+    pub quiet: Option<bool>,
+}
+
+fn read_config(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = PathBuf::from("nashra.toml");
+            if !p.is_file() {
+                return Ok(FileConfig::default());
+            }
+            p
+        }
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}: invalid settings file", path.display()))
+}
+
+/// Progress on a terminal: a bar with articles, sentences/s and ETA.
+struct Bar {
+    bar: ProgressBar,
+    sentences: usize,
+    seconds: f64,
+}
+
+impl Progress for Bar {
+    fn articles_read(&mut self, total: usize, ok: usize) {
+        self.bar.set_length(ok as u64);
+        self.bar
+            .set_message(format!("{total} read, {} not usable", total - ok));
+    }
+    fn translated(&mut self, sentences: usize, seconds: f64) {
+        self.sentences += sentences;
+        self.seconds += seconds;
+        self.bar.set_message(format!(
+            "{:.1} sentences/s",
+            self.sentences as f64 / self.seconds.max(1e-9)
+        ));
+    }
+    fn article_done(&mut self, done: usize, _total: usize) {
+        self.bar.set_position(done as u64);
+    }
+}
+
+/// Progress elsewhere: plain log lines on stderr.
+struct Log {
+    sentences: usize,
+    seconds: f64,
+}
+
+impl Progress for Log {
+    fn articles_read(&mut self, total: usize, ok: usize) {
+        eprintln!("nashra: read {total} articles ({ok} usable)");
+    }
+    fn translated(&mut self, sentences: usize, seconds: f64) {
+        self.sentences += sentences;
+        self.seconds += seconds;
+        eprintln!(
+            "nashra: translated {sentences} sentences in {seconds:.1}s ({:.1} sentences/s overall)",
+            self.sentences as f64 / self.seconds.max(1e-9)
+        );
+    }
+    fn article_done(&mut self, done: usize, total: usize) {
+        if done == total {
+            eprintln!("nashra: {done}/{total} briefs written");
+        }
+    }
+}
+
+pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let file = read_config(args.config.as_deref())?;
+    let threads = configure_threads(args.threads.or(file.threads))?;
+    let inputs = if args.inputs.is_empty() {
+        file.inputs.clone().unwrap_or_default()
+    } else {
+        args.inputs.clone()
+    };
+    if inputs.is_empty() {
+        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
+    }
+    let formats = Formats::parse(
+        args.formats
+            .as_deref()
+            .or(file.formats.as_deref())
+            .unwrap_or("html,md,json"),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let model_args = ModelArgs {
+        model: args.model.model.clone().or(file.model.clone()),
+        revision: args.model.revision.clone().or(file.revision.clone()),
+        model_dir: args.model.model_dir.clone().or(file.model_dir.clone()),
+    };
+    let decode_args = DecodeArgs {
+        beam: args.decode.beam.or(file.beam),
+        max_length: args.decode.max_length.or(file.max_length),
+        min_length: args.decode.min_length.or(file.min_length),
+        ..args.decode.clone()
+    };
+    let quiet = args.quiet || file.quiet.unwrap_or(false);
+    let translator = model_args.load()?;
+    let settings = RunSettings {
+        inputs,
+        out: args
+            .out
+            .or(file.out)
+            .unwrap_or_else(|| PathBuf::from("briefs")),
+        cache_dir: args.cache.or(file.cache),
+        formats,
+        decode: decode_args.apply(translator.engine().default_options()),
+        batch: BatchPolicy::tokens(args.batch_tokens.or(file.batch_tokens).unwrap_or(4096)),
+        threads,
+        summary_sentences: args
+            .summary_sentences
+            .or(file.summary_sentences)
+            .unwrap_or(3),
+        group_sentences: args.group_sentences.unwrap_or(512),
+    };
+    translator.engine().validate(&settings.decode)?;
+    let outcome = if quiet {
+        run::run(&settings, &translator, &mut run::Silent)?
+    } else if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} articles · {msg} · ETA {eta}",
+            )
+            .expect("static template"),
+        );
+        let mut p = Bar {
+            bar,
+            sentences: 0,
+            seconds: 0.0,
+        };
+        let o = run::run(&settings, &translator, &mut p)?;
+        p.bar.finish_and_clear();
+        o
+    } else {
+        run::run(
+            &settings,
+            &translator,
+            &mut Log {
+                sentences: 0,
+                seconds: 0.0,
+            },
+        )?
+    };
+    let c = &outcome.manifest.counts;
+    for a in &outcome.manifest.articles {
+        if let Some(e) = &a.error {
+            eprintln!("nashra: {}: {:?}: {e}", a.path, a.status);
+        }
+    }
+    if !quiet {
+        eprintln!(
+            "nashra: {} ok, {} failed, {} skipped; {} sentences ({} translated, {} from cache); briefs in {}",
+            c.ok,
+            c.failed,
+            c.skipped,
+            c.sentences,
+            c.translated,
+            c.cached,
+            settings.out.display()
+        );
+    }
+    Ok(ExitCode::from(outcome.exit_code))
+}

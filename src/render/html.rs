@@ -1,0 +1,124 @@
+//! The brief as one self-contained HTML page: English on the left, Arabic on the right
+//! (`dir="rtl" lang="ar"`), one row per sentence pair, headings as heading rows; stacks into
+//! one column on a phone and prints without backgrounds or split rows.
+
+use std::fmt::Write as _;
+
+use crate::brief::{Brief, Pair};
+
+/// Escapes text for HTML element content and quoted attribute values. Five replacements do
+/// not justify a dependency.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub(crate) const STYLE: &str = r#"
+:root { --ink:#1d2330; --muted:#5b6475; --line:#e3e6ec; --accent:#0b5cad; --box:#f3f6fa; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1100px; padding: 1.5rem 1rem 3rem; color: var(--ink);
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .4rem; }
+.meta { color: var(--muted); font-size: .9rem; margin-bottom: 1.2rem; }
+.meta a { color: var(--accent); }
+.summary { background: var(--box); border-left: 4px solid var(--accent); padding: .8rem 1rem;
+  margin: 0 0 1.6rem; border-radius: 4px; }
+.summary h2 { font-size: 1rem; margin: 0 0 .5rem; text-transform: uppercase; letter-spacing: .04em; color: var(--accent); }
+table.article { width: 100%; border-collapse: collapse; table-layout: fixed; }
+table.article td { vertical-align: top; padding: .45rem .6rem; border-top: 1px solid var(--line); width: 50%; }
+td[lang="ar"], .summary [lang="ar"] { font-family: "Noto Naskh Arabic", "Amiri", "Geeza Pro", "Arial", serif;
+  font-size: 1.1rem; line-height: 1.8; text-align: right; }
+tr.heading td { font-weight: 700; padding-top: 1.1rem; border-top: 2px solid var(--ink); }
+tr.title td { font-size: 1.15rem; font-weight: 700; background: var(--box); }
+.summary table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+.summary td { vertical-align: top; padding: .3rem .4rem; width: 50%; }
+footer { margin-top: 2rem; color: var(--muted); font-size: .8rem; }
+@media (max-width: 640px) {
+  table.article td, .summary td { display: block; width: 100%; border-top: 0; padding: .2rem .2rem; }
+  table.article tr { display: block; border-top: 1px solid var(--line); padding: .4rem 0; }
+  h1 { font-size: 1.35rem; }
+}
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  .summary, tr.title td { background: none; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"#;
+
+fn pair_row(out: &mut String, class: &str, p: &Pair) {
+    let _ = writeln!(
+        out,
+        "<tr class=\"{class}\"><td class=\"en\" lang=\"en\">{}</td><td class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</td></tr>",
+        escape(&p.en),
+        escape(&p.ar)
+    );
+}
+
+/// The brief as a complete HTML document.
+pub fn brief(b: &Brief) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&b.headline)
+    );
+    let _ = writeln!(out, "<h1>{}</h1>", escape(&b.headline));
+    let mut meta = Vec::new();
+    if let Some(d) = &b.date {
+        meta.push(format!("<time datetime=\"{0}\">{0}</time>", escape(d)));
+    }
+    if let Some(s) = &b.source {
+        meta.push(format!("<span dir=\"auto\">{}</span>", escape(s)));
+    }
+    if let Some(u) = &b.url {
+        meta.push(format!("<a href=\"{0}\">{0}</a>", escape(u)));
+    }
+    let _ = writeln!(out, "<div class=\"meta\">{}</div>", meta.join(" · "));
+    if !b.summary.is_empty() {
+        out.push_str("<section class=\"summary\">\n<h2>Summary</h2>\n<table>\n");
+        for p in &b.summary {
+            pair_row(&mut out, "summary", p);
+        }
+        out.push_str("</table>\n</section>\n");
+    }
+    out.push_str("<table class=\"article\">\n");
+    if let Some(t) = &b.title {
+        pair_row(&mut out, "title", t);
+    }
+    for section in &b.sections {
+        if let Some(h) = &section.heading {
+            pair_row(&mut out, "heading", h);
+        }
+        for p in &section.sentences {
+            pair_row(&mut out, "sentence", p);
+        }
+    }
+    out.push_str("</table>\n");
+    let _ = writeln!(
+        out,
+        "<footer>Machine translation by {}{} ({} beam{}). Source: {}.</footer>\n</body>\n</html>",
+        escape(&b.model.id),
+        b.model
+            .revision
+            .as_deref()
+            .map(|r| format!("@{}", escape(&r[..r.len().min(12)])))
+            .unwrap_or_default(),
+        b.decoding.num_beams,
+        if b.decoding.num_beams == 1 { "" } else { "s" },
+        escape(&b.source_path)
+    );
+    out
+}
