@@ -510,6 +510,20 @@ pub fn structure(doc: &Doc) -> Result<Article, Skip> {
             reason: "empty document".into(),
         });
     }
+    // Text never contains NULs or many other control characters; binary data decoded as a
+    // legacy encoding does.
+    let controls = doc
+        .text
+        .chars()
+        .filter(|c| c.is_control() && !c.is_whitespace())
+        .count();
+    let replaced = doc.text.chars().filter(|&c| c == '\u{FFFD}').count();
+    let total = doc.text.chars().count().max(1);
+    if (controls > 0 && controls * 50 >= total) || replaced * 5 >= total {
+        return Err(Skip {
+            reason: "undecodable: binary data or an unknown encoding".into(),
+        });
+    }
     let labels = classify(&raw_lines, doc.fields.title.as_deref());
 
     let mut meta = Metadata {
@@ -601,6 +615,12 @@ pub fn structure(doc: &Doc) -> Result<Article, Skip> {
         .map(|b| b.text.as_str())
         .collect::<Vec<_>>()
         .join(" ");
+    let words = kept.split_whitespace().count();
+    if words < 5 {
+        return Err(Skip {
+            reason: format!("too short to be an article ({words} words)"),
+        });
+    }
     let ratio = arabic_ratio(&kept);
     if ratio < 0.5 {
         return Err(Skip {
