@@ -1,9 +1,149 @@
-//! `nashra eval`: work in progress.
+//! `nashra eval`: BLEU and chrF exactly as sacreBLEU computes them, on a translation file or
+//! on what the model makes of a source file.
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct EvalArgs {}
+use anyhow::{bail, Context};
 
-pub fn execute(_args: EvalArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
+use crate::eval::{corpus_bleu, corpus_chrf};
+use crate::translate::BatchPolicy;
+
+/// Score translations against references.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// System translations, one sentence per line
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "src",
+        conflicts_with = "src"
+    )]
+    pub hyp: Option<PathBuf>,
+    /// Arabic sources to translate with the model first, then score
+    #[arg(long, value_name = "FILE")]
+    pub src: Option<PathBuf>,
+    /// Reference translations (repeat for several references per sentence)
+    #[arg(long = "ref", value_name = "FILE", required = true)]
+    pub refs: Vec<PathBuf>,
+    /// Metrics to compute
+    #[arg(long, value_delimiter = ',', default_value = "bleu,chrf")]
+    pub metrics: Vec<Metric>,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// Write the translations made from --src to this file
+    #[arg(long, value_name = "FILE", requires = "src")]
+    pub save_hyp: Option<PathBuf>,
+    /// CPU threads [default: all cores]
+    #[arg(long, env = "NASHRA_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Metric {
+    Bleu,
+    Chrf,
+}
+
+/// The lines of a UTF-8 text file, with errors naming the file and line.
+pub fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            bail!("{}: line {line} is not valid UTF-8", path.display());
+        }
+    };
+    Ok(text.lines().map(String::from).collect())
+}
+
+pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let refs: Vec<Vec<String>> = args
+        .refs
+        .iter()
+        .map(|p| read_lines(p))
+        .collect::<anyhow::Result<_>>()?;
+    let (hyps, hyp_name) = match (&args.hyp, &args.src) {
+        (Some(h), _) => (read_lines(h)?, h.display().to_string()),
+        (None, Some(src)) => {
+            configure_threads(args.threads)?;
+            let sources = read_lines(src)?;
+            let translator = args.model.load()?;
+            let opts = args.decode.apply(translator.engine().default_options());
+            let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let out: Vec<String> = translator
+                .translate(&refs, &opts, &BatchPolicy::tokens(4096))?
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            if let Some(p) = &args.save_hyp {
+                crate::fsutil::write_atomic(p, (out.join("\n") + "\n").as_bytes())
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            (out, format!("translations of {}", src.display()))
+        }
+        (None, None) => bail!("give --hyp FILE or --src FILE"),
+    };
+    if hyps.is_empty() {
+        bail!("{hyp_name} is empty: nothing to score");
+    }
+    for (path, set) in args.refs.iter().zip(&refs) {
+        if set.len() != hyps.len() {
+            bail!(
+                "{hyp_name} has {} lines but {} has {}",
+                hyps.len(),
+                path.display(),
+                set.len()
+            );
+        }
+    }
+    let want = |m: Metric| args.metrics.contains(&m);
+    let bleu = want(Metric::Bleu)
+        .then(|| corpus_bleu(&hyps, &refs))
+        .transpose()?;
+    let chrf = want(Metric::Chrf)
+        .then(|| corpus_chrf(&hyps, &refs))
+        .transpose()?;
+    if args.json {
+        let mut obj = serde_json::Map::new();
+        let mut signatures = serde_json::Map::new();
+        if let Some(b) = &bleu {
+            obj.insert("bleu".into(), (((b.score * 100.0).round()) / 100.0).into());
+            obj.insert(
+                "bleu_detail".into(),
+                serde_json::json!({
+                    "score": b.score, "precisions": b.precisions, "bp": b.bp, "ratio": b.ratio,
+                    "hyp_len": b.hyp_len, "ref_len": b.ref_len, "verbose": b.to_string(),
+                }),
+            );
+            signatures.insert("bleu".into(), b.signature.clone().into());
+        }
+        if let Some(c) = &chrf {
+            obj.insert("chrf".into(), (((c.score * 100.0).round()) / 100.0).into());
+            obj.insert(
+                "chrf_detail".into(),
+                serde_json::json!({ "score": c.score }),
+            );
+            signatures.insert("chrf".into(), c.signature.clone().into());
+        }
+        obj.insert("sentences".into(), hyps.len().into());
+        obj.insert("signatures".into(), signatures.into());
+        println!("{}", serde_json::Value::Object(obj));
+    } else {
+        if let Some(b) = &bleu {
+            println!("{b} {}", b.signature);
+        }
+        if let Some(c) = &chrf {
+            println!("{c} {}", c.signature);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
