@@ -1,1 +1,201 @@
-//! bench: work in progress.
+//! Throughput measurement: translate a fixed set of sentences with fixed settings and report
+//! what a paper's table needs — sentences/s, source and target tokens/s, model load time,
+//! batch latency percentiles, peak memory — plus a grid comparison rendered as a table and an
+//! SVG chart.
+//!
+//! Honest by construction: warm-up batches are run and discarded first, the clock covers only
+//! translation (tokenisation included, file reading excluded), identical settings give
+//! identical work (`min_length = max_length` makes every sentence decode the same number of
+//! steps, whatever random weights would pick), and every figure in the report is derived from
+//! the same counted run.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::translate::{BatchPolicy, BatchReport, DecodeOptions, TranslateError, Translator};
+
+/// What to measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchSettings {
+    pub num_beams: usize,
+    pub batch: BatchPolicy,
+    pub threads: usize,
+    pub min_length: usize,
+    pub max_length: usize,
+    pub warmup_batches: usize,
+}
+
+/// One measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    pub system: String,
+    pub sentences: usize,
+    pub seconds: f64,
+    pub sent_per_s: f64,
+    pub src_tokens: usize,
+    pub tgt_tokens: usize,
+    pub src_tokens_per_s: f64,
+    pub tgt_tokens_per_s: f64,
+    pub batches: usize,
+    pub batch_latency_p50_s: f64,
+    pub batch_latency_p95_s: f64,
+    pub model_load_s: f64,
+    pub peak_rss_mib: f64,
+    pub settings: BenchSettings,
+}
+
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB; 0 where unknown.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The `p`-th percentile (0–100) of `values`, nearest-rank.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    v[rank.clamp(1, v.len()) - 1]
+}
+
+/// Translates `lines` with `settings` and measures it. `model_load_s` is reported as given
+/// (loading happens before, once, outside the timed region).
+pub fn run(
+    translator: &Translator,
+    lines: &[&str],
+    settings: &BenchSettings,
+    model_load_s: f64,
+) -> Result<BenchReport, TranslateError> {
+    let opts = DecodeOptions {
+        num_beams: settings.num_beams,
+        min_length: settings.min_length,
+        max_length: settings.max_length,
+        max_new_tokens: None,
+        ..translator.engine().default_options().clone()
+    };
+    // Warm-up: the first batches' worth of sentences, not counted.
+    let warm = (settings.warmup_batches * settings.batch.max_sentences).min(lines.len());
+    if warm > 0 {
+        translator.translate(&lines[..warm], &opts, &settings.batch)?;
+    }
+    let mut latencies = Vec::new();
+    let mut src_tokens = 0;
+    let mut tgt_tokens = 0;
+    let started = Instant::now();
+    let out = translator.translate_with(lines, &opts, &settings.batch, &mut |r: BatchReport| {
+        latencies.push(r.seconds);
+        src_tokens += r.source_tokens;
+        tgt_tokens += r.target_tokens;
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let sentences = out.iter().filter(|t| t.source_tokens > 0).count();
+    Ok(BenchReport {
+        system: "nashra (candle, f32)".into(),
+        sentences,
+        seconds,
+        sent_per_s: sentences as f64 / seconds,
+        src_tokens,
+        tgt_tokens,
+        src_tokens_per_s: src_tokens as f64 / seconds,
+        tgt_tokens_per_s: tgt_tokens as f64 / seconds,
+        batches: latencies.len(),
+        batch_latency_p50_s: percentile(&latencies, 50.0),
+        batch_latency_p95_s: percentile(&latencies, 95.0),
+        model_load_s,
+        peak_rss_mib: peak_rss_mib(),
+        settings: settings.clone(),
+    })
+}
+
+/// A Markdown table of reports (hyperfine-style: one row per configuration).
+pub fn table(reports: &[BenchReport]) -> String {
+    let mut s = String::from(
+        "| beam | batch | threads | sentences/s | src tok/s | tgt tok/s | p50 batch s | p95 batch s | peak RSS MiB |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for r in reports {
+        let batch = match r.settings.batch.max_tokens {
+            Some(t) => format!("{t} tok"),
+            None => r.settings.batch.max_sentences.to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.3} | {:.3} | {:.0} |",
+            r.settings.num_beams,
+            batch,
+            r.settings.threads,
+            r.sent_per_s,
+            r.src_tokens_per_s,
+            r.tgt_tokens_per_s,
+            r.batch_latency_p50_s,
+            r.batch_latency_p95_s,
+            r.peak_rss_mib
+        );
+    }
+    s
+}
+
+/// A bar chart of sentences/s per configuration, as a standalone SVG.
+pub fn svg_chart(reports: &[BenchReport]) -> String {
+    let width = 640.0;
+    let bar_h = 22.0;
+    let left = 190.0;
+    let height = 50.0 + bar_h * 1.5 * reports.len() as f64;
+    let max = reports
+        .iter()
+        .map(|r| r.sent_per_s)
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">nashra throughput (sentences/s)</text>\n"
+    );
+    for (i, r) in reports.iter().enumerate() {
+        let y = 35.0 + i as f64 * bar_h * 1.5;
+        let w = (width - left - 70.0) * r.sent_per_s / max;
+        let batch = match r.settings.batch.max_tokens {
+            Some(t) => format!("{t} tok"),
+            None => r.settings.batch.max_sentences.to_string(),
+        };
+        let _ = write!(
+            s,
+            "<text x=\"10\" y=\"{:.1}\">beam {} · batch {} · {} thr</text>\n\
+             <rect x=\"{left}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#0b5cad\"/>\n\
+             <text x=\"{:.1}\" y=\"{:.1}\">{:.2}</text>\n",
+            y + 15.0,
+            r.settings.num_beams,
+            batch,
+            r.settings.threads,
+            left + w + 5.0,
+            y + 15.0,
+            r.sent_per_s
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_nearest_rank() {
+        let v = [5.0, 1.0, 3.0, 2.0, 4.0];
+        assert_eq!(percentile(&v, 50.0), 3.0);
+        assert_eq!(percentile(&v, 95.0), 5.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+}

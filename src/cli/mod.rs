@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod bench;
 pub mod clean;
 pub mod eval;
 pub mod model_args;
@@ -22,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Measure translation throughput (sentences/s, tokens/s, latency, memory).
+    Bench(Box<bench::BenchArgs>),
     /// The nightly job: turn a folder of Arabic articles into bilingual briefs.
     Run(Box<run::RunArgs>),
     /// Translate Arabic text line by line (stdin to stdout by default).
@@ -38,6 +41,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bench(args) => bench::execute(*args),
         Command::Run(args) => run::execute(*args),
         Command::Translate(args) => translate::execute(args),
         Command::Clean(args) => clean::execute(args),

@@ -1,0 +1,189 @@
+//! `nashra bench`: model throughput, measured honestly (see `nashra::bench`).
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+
+use super::eval::read_lines;
+use super::model_args::{configure_threads, ModelArgs};
+use crate::bench::{self, BenchReport, BenchSettings};
+use crate::fsutil::write_atomic;
+use crate::translate::BatchPolicy;
+
+/// Measure translation throughput.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Sentences to translate, one per line [default: samples/flores/flores-dev.ar]
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Number of lines to translate (from the start of the input)
+    #[arg(long, default_value_t = 256)]
+    pub n: usize,
+    /// Beam size
+    #[arg(long, default_value_t = 1)]
+    pub beam: usize,
+    /// Sentences per batch
+    #[arg(long, default_value_t = 32, conflicts_with = "batch_tokens")]
+    pub batch_size: usize,
+    /// Padded source tokens per batch (instead of --batch-size)
+    #[arg(long, value_name = "N")]
+    pub batch_tokens: Option<usize>,
+    /// CPU threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Shortest output (transformers' counting: includes the decoder start token)
+    #[arg(long, value_name = "L")]
+    pub min_length: Option<usize>,
+    /// Longest output (transformers' counting); with --min-length L, every sentence decodes
+    /// exactly L-1 tokens
+    #[arg(long, value_name = "L")]
+    pub max_length: Option<usize>,
+    /// Batches run and discarded before timing
+    #[arg(long, default_value_t = 1)]
+    pub warmup: usize,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// Run a grid (beams × batch sizes × threads), each point in a fresh process, and write
+    /// bench.md, bench.json and bench.svg into --out
+    #[arg(long)]
+    pub compare: bool,
+    /// Grid beams for --compare
+    #[arg(long, value_delimiter = ',', default_value = "1,4")]
+    pub grid_beams: Vec<usize>,
+    /// Grid batch sizes for --compare
+    #[arg(long, value_delimiter = ',', default_value = "16,32")]
+    pub grid_batches: Vec<usize>,
+    /// Grid thread counts for --compare
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    pub grid_threads: Vec<usize>,
+    /// Where --compare writes its table and chart
+    #[arg(long, default_value = "bench-results")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+fn model_flags(m: &ModelArgs) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(d) = &m.model_dir {
+        v.extend(["--model-dir".into(), d.display().to_string()]);
+    }
+    if let Some(x) = &m.model {
+        v.extend(["--model".into(), x.clone()]);
+    }
+    if let Some(r) = &m.revision {
+        v.extend(["--revision".into(), r.clone()]);
+    }
+    v
+}
+
+fn compare(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let exe = std::env::current_exe().context("locating the nashra executable")?;
+    let mut reports: Vec<BenchReport> = Vec::new();
+    for &threads in &args.grid_threads {
+        for &beam in &args.grid_beams {
+            for &batch in &args.grid_batches {
+                let mut cmd = Command::new(&exe);
+                cmd.arg("bench")
+                    .args(["--json", "--n", &args.n.to_string()])
+                    .args([
+                        "--beam",
+                        &beam.to_string(),
+                        "--batch-size",
+                        &batch.to_string(),
+                    ])
+                    .args(["--threads", &threads.to_string()])
+                    .args(["--warmup", &args.warmup.to_string()])
+                    .args(model_flags(&args.model));
+                if let Some(i) = &args.input {
+                    cmd.arg("--input").arg(i);
+                }
+                if let Some(l) = args.min_length {
+                    cmd.args(["--min-length", &l.to_string()]);
+                }
+                if let Some(l) = args.max_length {
+                    cmd.args(["--max-length", &l.to_string()]);
+                }
+                let out = cmd.output().context("running a grid point")?;
+                if !out.status.success() {
+                    bail!(
+                        "grid point beam {beam} batch {batch} threads {threads} failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+                let r: BenchReport = serde_json::from_slice(&out.stdout)?;
+                eprintln!(
+                    "beam {beam} batch {batch} threads {threads}: {:.2} sentences/s",
+                    r.sent_per_s
+                );
+                reports.push(r);
+            }
+        }
+    }
+    let table = bench::table(&reports);
+    print!("{table}");
+    write_atomic(&args.out.join("bench.md"), table.as_bytes())?;
+    write_atomic(
+        &args.out.join("bench.json"),
+        serde_json::to_string_pretty(&reports)?.as_bytes(),
+    )?;
+    write_atomic(
+        &args.out.join("bench.svg"),
+        bench::svg_chart(&reports).as_bytes(),
+    )?;
+    eprintln!(
+        "wrote bench.md, bench.json, bench.svg in {}",
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn execute(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if args.compare {
+        return compare(&args);
+    }
+    let threads = configure_threads(args.threads)?;
+    let input = args
+        .input
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("samples/flores/flores-dev.ar"));
+    let lines = read_lines(&input)?;
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.trim().is_empty())
+        .take(args.n)
+        .collect();
+    if lines.is_empty() {
+        bail!("{}: no sentences to translate", input.display());
+    }
+    let started = Instant::now();
+    let translator = args.model.load()?;
+    let load_s = started.elapsed().as_secs_f64();
+    let defaults = translator.engine().default_options();
+    let settings = BenchSettings {
+        num_beams: args.beam,
+        batch: match args.batch_tokens {
+            Some(t) => BatchPolicy::tokens(t),
+            None => BatchPolicy::sentences(args.batch_size),
+        },
+        threads,
+        min_length: args.min_length.unwrap_or(defaults.min_length),
+        max_length: args.max_length.unwrap_or(defaults.max_length),
+        warmup_batches: args.warmup,
+    };
+    let report = bench::run(&translator, &lines, &settings, load_s)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", bench::table(std::slice::from_ref(&report)));
+        println!(
+            "{} sentences in {:.2} s; model load {:.2} s",
+            report.sentences, report.seconds, report.model_load_s
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
