@@ -8,6 +8,7 @@
 //! no longer change leave the batch at once, so the model never computes rows nobody reads.
 
 use candle_core::Result;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::model::{DecoderState, EncodedBatch, MarianModel};
@@ -138,51 +139,119 @@ struct Processors<'a> {
 }
 
 impl Processors<'_> {
-    /// `cur_len` is the length of the sequences so far, decoder start token included.
-    fn apply(&self, scores: &mut [f32], cur_len: usize) {
-        for &t in &self.special.bad_words {
-            if t != self.special.eos {
-                if let Some(s) = scores.get_mut(t as usize) {
-                    *s = f32::NEG_INFINITY;
+    /// Whether token `t` is banned at this length (bad words, or EOS before `min_length`).
+    fn banned(&self, t: u32, cur_len: usize) -> bool {
+        (t == self.special.eos && cur_len < self.min_length)
+            || (t != self.special.eos && self.special.bad_words.contains(&t))
+    }
+
+    /// The token forced at this length (EOS at the length limit), if any.
+    fn forced(&self, cur_len: usize) -> Option<u32> {
+        self.special
+            .forced_eos
+            .filter(|_| cur_len + 1 == self.max_length)
+    }
+
+    /// Greedy search's choice for one row of raw logits: the argmax of the processed scores
+    /// and its log-probability under the processed (renormalised) distribution. `cur_len` is
+    /// the length of the sequence so far, decoder start token included.
+    ///
+    /// Computed in streaming passes over the row, never materialising the processed row,
+    /// with the same floating-point operations in the same order as the reference.
+    fn greedy_pick(&self, raw: &[f32], cur_len: usize) -> (u32, f32) {
+        if let Some(eos) = self.forced(cur_len) {
+            return (eos, 0.0);
+        }
+        let allowed = |t: usize| !self.banned(t as u32, cur_len);
+        // The first maximum among allowed tokens (banned ones are -inf in the reference).
+        let mut next: Option<usize> = None;
+        let mut max = f32::NEG_INFINITY;
+        for (t, &x) in raw.iter().enumerate() {
+            if allowed(t) && (next.is_none() || x > max) {
+                next = Some(t);
+                max = x;
+            }
+        }
+        let next = next.unwrap_or(self.special.eos as usize);
+        let sum: f32 = raw
+            .iter()
+            .enumerate()
+            .filter(|&(t, _)| allowed(t))
+            .map(|(_, &x)| (x - max).exp())
+            .sum();
+        let lse = sum.ln();
+        let p_next = (raw[next] - max) - lse;
+        if !self.renormalize {
+            return (next as u32, p_next);
+        }
+        // The processed row is itself a log-softmax; the score is its log-softmax again.
+        let sum2: f32 = raw
+            .iter()
+            .enumerate()
+            .filter(|&(t, _)| allowed(t))
+            .map(|(_, &x)| (((x - max) - lse) - p_next).exp())
+            .sum();
+        (next as u32, (p_next - p_next) - sum2.ln())
+    }
+
+    /// Beam search's view of one row of raw logits: the `k` best (processed log-probability,
+    /// token) pairs, best first (ties to the lower token id), where the processed
+    /// log-probabilities are `log_softmax`, then the processors, then (optionally)
+    /// `log_softmax` again — computed only for the winners.
+    fn best_log_probs(&self, raw: &[f32], cur_len: usize, k: usize) -> Vec<(f32, u32)> {
+        let max = raw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let lse = raw.iter().map(|&v| (v - max).exp()).sum::<f32>().ln();
+        if let Some(eos) = self.forced(cur_len) {
+            // Everything else is -inf; the reference's top-k then takes the lowest ids.
+            let mut out = vec![(0.0, eos)];
+            out.extend(
+                (0..raw.len() as u32)
+                    .filter(|&t| t != eos)
+                    .take(k.saturating_sub(1))
+                    .map(|t| (f32::NEG_INFINITY, t)),
+            );
+            return out;
+        }
+        let mut banned: Vec<u32> = self.special.bad_words.clone();
+        if cur_len < self.min_length {
+            banned.push(self.special.eos);
+        }
+        banned.retain(|&t| self.banned(t, cur_len));
+        let allowed = |t: usize| !banned.contains(&(t as u32));
+        let winners = top_k(
+            raw.iter()
+                .copied()
+                .enumerate()
+                .filter(|&(t, _)| allowed(t))
+                .map(|(t, x)| (x, t)),
+            k,
+        );
+        let value = |x: f32| (x - max) - lse;
+        let mut out: Vec<(f32, u32)> = winners.iter().map(|&(x, t)| (value(x), t as u32)).collect();
+        if self.renormalize {
+            if let Some(&(max2, _)) = out.first() {
+                let sum2: f32 = raw
+                    .iter()
+                    .enumerate()
+                    .filter(|&(t, _)| allowed(t))
+                    .map(|(_, &x)| (value(x) - max2).exp())
+                    .sum();
+                let lse2 = sum2.ln();
+                for v in out.iter_mut() {
+                    v.0 = (v.0 - max2) - lse2;
                 }
             }
         }
-        if cur_len < self.min_length {
-            scores[self.special.eos as usize] = f32::NEG_INFINITY;
-        }
-        if let Some(eos) = self.special.forced_eos {
-            if cur_len + 1 == self.max_length {
-                scores.fill(f32::NEG_INFINITY);
-                scores[eos as usize] = 0.0;
+        // Fewer allowed tokens than k: the reference's top-k fills with -inf entries.
+        let mut t = 0u32;
+        while out.len() < k && (t as usize) < raw.len() {
+            if !allowed(t as usize) {
+                out.push((f32::NEG_INFINITY, t));
             }
+            t += 1;
         }
-        if self.renormalize {
-            log_softmax_in_place(scores);
-        }
+        out
     }
-}
-
-/// `x - max - log(sum(exp(x - max)))`, in the order PyTorch computes it.
-fn log_softmax_in_place(x: &mut [f32]) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if max == f32::NEG_INFINITY {
-        return;
-    }
-    let sum: f32 = x.iter().map(|&v| (v - max).exp()).sum();
-    let lse = sum.ln();
-    for v in x.iter_mut() {
-        *v = (*v - max) - lse;
-    }
-}
-
-fn argmax(x: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in x.iter().enumerate() {
-        if v > x[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 /// Decodes every sentence of an encoded batch.
@@ -225,19 +294,19 @@ fn greedy(
     let mut scores = vec![0f32; n];
     let mut feed = vec![special.decoder_start; n];
     let mut cur_len = 1;
-    let mut scratch = Vec::new();
     while !active.is_empty() {
-        let (mut logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        let (logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        // Each row's choice is independent: spread the vocabulary-sized passes over the cores.
+        let picks: Vec<(u32, f32)> = logits
+            .par_chunks(vocab)
+            .map(|row| processors.greedy_pick(row, cur_len))
+            .collect();
         let mut keep = Vec::with_capacity(active.len());
         let mut next_feed = Vec::with_capacity(active.len());
         for (row, &sentence) in active.iter().enumerate() {
-            let processed = &mut logits[row * vocab..(row + 1) * vocab];
-            processors.apply(processed, cur_len);
-            let next = argmax(processed);
-            scratch.clear();
-            scratch.extend_from_slice(processed);
-            log_softmax_in_place(&mut scratch);
-            scores[sentence] += scratch[next];
+            let (next, logprob) = picks[row];
+            let next = next as usize;
+            scores[sentence] += logprob;
             tokens[sentence].push(next as u32);
             if next as u32 == special.eos || cur_len + 1 >= processors.max_length {
                 results[sentence] = Some(Hypothesis {
@@ -325,29 +394,28 @@ fn beam_search(
     // memory stays one per sentence and is shared by its beams.
     let mut feed = vec![special.decoder_start; n * beams];
     let mut cur_len = 1;
-    let mut row_scores = Vec::new();
     while !active.is_empty() {
         let (logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        let row_best: Vec<Vec<(f32, u32)>> = logits
+            .par_chunks(vocab)
+            .map(|row| processors.best_log_probs(row, cur_len, keep_k))
+            .collect();
         let mut next_active = Vec::with_capacity(active.len());
         let mut kept_sentences = Vec::new();
         let mut kept_rows = Vec::new();
         let mut next_feed = Vec::new();
         for (pos, mut s) in active.into_iter().enumerate() {
-            // Accumulated log-probabilities of every (beam, token) continuation.
-            row_scores.clear();
+            // The best continuations of each beam, then of the sentence: the global top
+            // 2×beams over (beam, token) can hold at most 2×beams from any one beam.
+            let mut merged_rows: Vec<(f32, usize)> = Vec::with_capacity(beams * keep_k);
             for b in 0..beams {
-                let row = pos * beams + b;
-                let start = row_scores.len();
-                row_scores.extend_from_slice(&logits[row * vocab..(row + 1) * vocab]);
-                let r = &mut row_scores[start..];
-                log_softmax_in_place(r);
-                processors.apply(r, cur_len);
                 let base = s.running_scores[b];
-                for v in r.iter_mut() {
-                    *v += base;
+                for &(v, t) in &row_best[pos * beams + b] {
+                    merged_rows.push((v + base, b * vocab + t as usize));
                 }
             }
-            let candidates: Vec<Candidate> = top_k(row_scores.iter().copied().zip(0..), keep_k)
+            merged_rows.sort_by_key(|&(_, flat)| flat);
+            let candidates: Vec<Candidate> = top_k(merged_rows.iter().copied(), keep_k)
                 .into_iter()
                 .map(|(score, flat)| Candidate {
                     score,
