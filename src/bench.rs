@@ -94,11 +94,12 @@ pub fn run(
     let mut src_tokens = 0;
     let mut tgt_tokens = 0;
     let started = Instant::now();
-    let out = translator.translate_with(lines, &opts, &settings.batch, &mut |r: BatchReport| {
-        latencies.push(r.seconds);
-        src_tokens += r.source_tokens;
-        tgt_tokens += r.target_tokens;
-    })?;
+    let out =
+        translator.translate_every(lines, &opts, &settings.batch, &mut |r: BatchReport| {
+            latencies.push(r.seconds);
+            src_tokens += r.source_tokens;
+            tgt_tokens += r.target_tokens;
+        })?;
     let seconds = started.elapsed().as_secs_f64();
     let sentences = out.iter().filter(|t| t.source_tokens > 0).count();
     Ok(BenchReport {

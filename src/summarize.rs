@@ -169,12 +169,12 @@ pub fn select(sentences: &[&str], k: usize) -> Vec<usize> {
     let lambda = 0.7;
     while chosen.len() < k.min(n) {
         let mut best: Option<(f64, usize)> = None;
-        for i in 0..n {
+        for (i, &s) in score.iter().enumerate() {
             if chosen.contains(&i) {
                 continue;
             }
             let redundancy = chosen.iter().map(|&j| sim(i, j)).fold(0.0, f64::max);
-            let mmr = lambda * score[i] - (1.0 - lambda) * redundancy;
+            let mmr = lambda * s - (1.0 - lambda) * redundancy;
             if best.is_none_or(|(b, _)| mmr > b) {
                 best = Some((mmr, i));
             }

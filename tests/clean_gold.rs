@@ -48,11 +48,9 @@ fn seed_articles_match_gold_labels() {
                         errors.push(format!("{file}:{line} {label} dropped"));
                     }
                 }
-                "X" | "R" => {
-                    if is_kept {
-                        fp += 1;
-                        errors.push(format!("{file}:{line} {label} kept as {:?}", kept[line]));
-                    }
+                "X" | "R" if is_kept => {
+                    fp += 1;
+                    errors.push(format!("{file}:{line} {label} kept as {:?}", kept[line]));
                 }
                 "M" => {
                     if is_kept {

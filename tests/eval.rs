@@ -59,7 +59,9 @@ fn edge_cases_equal_sacrebleu() {
     ];
     for (key, hyps, refs) in cases {
         assert_eq!(
-            corpus_bleu(&hyps, &[refs.clone()]).unwrap().to_string(),
+            corpus_bleu(&hyps, std::slice::from_ref(&refs))
+                .unwrap()
+                .to_string(),
             e[key]["bleu"].as_str().unwrap(),
             "{key}"
         );

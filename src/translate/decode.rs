@@ -191,7 +191,8 @@ impl Processors<'_> {
             .filter(|&(t, _)| allowed(t))
             .map(|(_, &x)| (((x - max) - lse) - p_next).exp())
             .sum();
-        (next as u32, (p_next - p_next) - sum2.ln())
+        // (p_next - max) - lse with max = p_next: the first term is exactly 0.
+        (next as u32, -sum2.ln())
     }
 
     /// Beam search's view of one row of raw logits: the `k` best (processed log-probability,
@@ -356,7 +357,7 @@ struct Candidate {
 fn top_k(values: impl Iterator<Item = (f32, usize)>, k: usize) -> Vec<(f32, usize)> {
     let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
     for (v, i) in values {
-        if best.len() == k && !(v > best[k - 1].0) {
+        if best.len() == k && v.partial_cmp(&best[k - 1].0) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
         let pos = best.partition_point(|&(bv, _)| bv >= v);

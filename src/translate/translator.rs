@@ -164,6 +164,29 @@ impl Translator {
         policy: &BatchPolicy,
         progress: &mut dyn FnMut(BatchReport),
     ) -> Result<Vec<Translation>, TranslateError> {
+        self.translate_impl(texts, opts, policy, true, progress)
+    }
+
+    /// Like [`Translator::translate_with`] but translating every text, repeats included: what a
+    /// benchmark must do to compare with systems that do not deduplicate.
+    pub fn translate_every(
+        &self,
+        texts: &[&str],
+        opts: &DecodeOptions,
+        policy: &BatchPolicy,
+        progress: &mut dyn FnMut(BatchReport),
+    ) -> Result<Vec<Translation>, TranslateError> {
+        self.translate_impl(texts, opts, policy, false, progress)
+    }
+
+    fn translate_impl(
+        &self,
+        texts: &[&str],
+        opts: &DecodeOptions,
+        policy: &BatchPolicy,
+        dedup: bool,
+        progress: &mut dyn FnMut(BatchReport),
+    ) -> Result<Vec<Translation>, TranslateError> {
         self.engine.validate(opts)?;
         // Unique non-empty texts, then the parts each is translated as.
         let mut unique: Vec<&str> = Vec::new();
@@ -175,10 +198,15 @@ impl Translator {
                 text_slot.push(None);
                 continue;
             }
-            let slot = *slot_of.entry(key).or_insert_with(|| {
+            let slot = if dedup {
+                *slot_of.entry(key).or_insert_with(|| {
+                    unique.push(key);
+                    unique.len() - 1
+                })
+            } else {
                 unique.push(key);
                 unique.len() - 1
-            });
+            };
             text_slot.push(Some(slot));
         }
         let max = self.engine.max_source_tokens();

@@ -1,0 +1,58 @@
+//! A smoke run of `nashra bench` on the fixture model: the JSON fields exist and agree.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn bench_json_fields_exist_and_agree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .current_dir(root)
+        .args([
+            "bench",
+            "--n",
+            "4",
+            "--json",
+            "--beam",
+            "2",
+            "--batch-size",
+            "2",
+        ])
+        .args(["--min-length", "12", "--max-length", "12", "--warmup", "1"])
+        .args(["--model-dir", "tests/fixtures/models/aren"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "sentences",
+        "seconds",
+        "sent_per_s",
+        "src_tokens",
+        "tgt_tokens",
+        "src_tokens_per_s",
+        "tgt_tokens_per_s",
+        "batch_latency_p50_s",
+        "batch_latency_p95_s",
+        "model_load_s",
+        "peak_rss_mib",
+        "settings",
+    ] {
+        assert!(r.get(key).is_some(), "missing {key}");
+    }
+    let f = |k: &str| r[k].as_f64().unwrap();
+    assert_eq!(r["sentences"], 4);
+    // Every sentence decodes exactly max_length - 1 = 11 tokens.
+    assert_eq!(r["tgt_tokens"], 4 * 11);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
+    assert!(close(f("sent_per_s"), f("sentences") / f("seconds")));
+    assert!(close(f("src_tokens_per_s"), f("src_tokens") / f("seconds")));
+    assert!(close(f("tgt_tokens_per_s"), f("tgt_tokens") / f("seconds")));
+    assert_eq!(r["settings"]["num_beams"], 2);
+    assert_eq!(r["settings"]["max_length"], 12);
+    assert!(f("batch_latency_p95_s") >= f("batch_latency_p50_s"));
+}
