@@ -44,8 +44,10 @@ tr.title td { font-size: 1.15rem; font-weight: 700; background: var(--box); }
 .summary td { vertical-align: top; padding: .3rem .4rem; width: 50%; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .8rem; }
 @media (max-width: 640px) {
-  table.article td, .summary td { display: block; width: 100%; border-top: 0; padding: .2rem .2rem; }
-  table.article tr { display: block; border-top: 1px solid var(--line); padding: .4rem 0; }
+  table.article, table.article tbody, table.article tr, table.article td,
+  .summary table, .summary tbody, .summary tr, .summary td { display: block; width: 100%; }
+  table.article td, .summary td { border-top: 0; padding: .2rem .2rem; }
+  table.article tr { border-top: 1px solid var(--line); padding: .4rem 0; }
   h1 { font-size: 1.35rem; }
 }
 @media print {
@@ -90,7 +92,7 @@ pub fn brief(b: &Brief) -> String {
     if !b.summary.is_empty() {
         out.push_str("<section class=\"summary\">\n<h2>Summary</h2>\n<table>\n");
         for p in &b.summary {
-            pair_row(&mut out, "summary", p);
+            pair_row(&mut out, "summary-pair", p);
         }
         out.push_str("</table>\n</section>\n");
     }

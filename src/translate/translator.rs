@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use candle_core::Device;
+use rayon::prelude::*;
 
 use super::batch::{self, BatchPolicy};
 use super::hub::{self, ModelFiles, ModelSource, WeightsFile};
@@ -46,6 +47,8 @@ pub struct Translator {
     tokenizer: MarianTokenizer,
     files: ModelFiles,
     weights_sha256: OnceLock<String>,
+    /// Batches decoded at the same time (see [`Translator::set_concurrent_batches`]).
+    concurrent_batches: usize,
 }
 
 impl std::fmt::Debug for Translator {
@@ -96,6 +99,7 @@ impl Translator {
             tokenizer,
             files,
             weights_sha256: OnceLock::new(),
+            concurrent_batches: rayon::current_num_threads().min(2),
         })
     }
 
@@ -106,6 +110,12 @@ impl Translator {
             &hub::HubOptions::from_env(),
         )?;
         Self::load(files, &Device::Cpu)
+    }
+
+    /// How many batches are decoded at the same time (default: 2 when there are at least two
+    /// threads). Each batch's matrix products still use every thread.
+    pub fn set_concurrent_batches(&mut self, n: usize) {
+        self.concurrent_batches = n.max(1);
     }
 
     pub fn engine(&self) -> &Engine {
@@ -241,20 +251,34 @@ impl Translator {
 
         let lengths: Vec<usize> = units.iter().map(Vec::len).collect();
         let mut hyps: Vec<Option<super::Hypothesis>> = vec![None; units.len()];
-        for batch_ids in batch::plan(&lengths, policy) {
-            let started = Instant::now();
-            let batch: Vec<&[u32]> = batch_ids.iter().map(|&i| units[i].as_slice()).collect();
-            let out = self.engine.generate(&batch, opts)?;
-            let report = BatchReport {
-                sentences: batch.len(),
-                source_tokens: batch.iter().map(|b| b.len()).sum(),
-                target_tokens: out.iter().map(|h| h.tokens.len()).sum(),
-                seconds: started.elapsed().as_secs_f64(),
-            };
-            for (i, h) in batch_ids.into_iter().zip(out) {
-                hyps[i] = Some(h);
+        // Batches run two at a time (one per core on the target machines): while one is in a
+        // stretch of small, serial operations, the other keeps the cores busy with its matrix
+        // products. Results are put back in order whatever finishes first.
+        let plan = batch::plan(&lengths, policy);
+        for wave in plan.chunks(self.concurrent_batches.max(1)) {
+            let done: Vec<Result<(BatchReport, Vec<super::Hypothesis>), TranslateError>> = wave
+                .par_iter()
+                .map(|batch_ids| {
+                    let started = Instant::now();
+                    let batch: Vec<&[u32]> =
+                        batch_ids.iter().map(|&i| units[i].as_slice()).collect();
+                    let out = self.engine.generate(&batch, opts)?;
+                    let report = BatchReport {
+                        sentences: batch.len(),
+                        source_tokens: batch.iter().map(|b| b.len()).sum(),
+                        target_tokens: out.iter().map(|h| h.tokens.len()).sum(),
+                        seconds: started.elapsed().as_secs_f64(),
+                    };
+                    Ok((report, out))
+                })
+                .collect();
+            for (batch_ids, result) in wave.iter().zip(done) {
+                let (report, out) = result?;
+                for (&i, h) in batch_ids.iter().zip(out) {
+                    hyps[i] = Some(h);
+                }
+                progress(report);
             }
-            progress(report);
         }
 
         let translated: Vec<Translation> = unit_range
