@@ -277,11 +277,6 @@ pub fn generate(
     }
 }
 
-fn logits_rows(logits: &candle_core::Tensor) -> Result<(Vec<f32>, usize)> {
-    let vocab = logits.dim(1)?;
-    Ok((logits.flatten_all()?.to_vec1::<f32>()?, vocab))
-}
-
 fn greedy(
     model: &MarianModel,
     state: &mut DecoderState,
@@ -296,7 +291,7 @@ fn greedy(
     let mut feed = vec![special.decoder_start; n];
     let mut cur_len = 1;
     while !active.is_empty() {
-        let (logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        let (logits, vocab) = model.decode_step_host(state, &feed)?;
         // Each row's choice is independent: spread the vocabulary-sized passes over the cores.
         let picks: Vec<(u32, f32)> = logits
             .par_chunks(vocab)
@@ -396,7 +391,7 @@ fn beam_search(
     let mut feed = vec![special.decoder_start; n * beams];
     let mut cur_len = 1;
     while !active.is_empty() {
-        let (logits, vocab) = logits_rows(&model.decode_step(state, &feed)?)?;
+        let (logits, vocab) = model.decode_step_host(state, &feed)?;
         let row_best: Vec<Vec<(f32, u32)>> = logits
             .par_chunks(vocab)
             .map(|row| processors.best_log_probs(row, cur_len, keep_k))

@@ -362,7 +362,8 @@ pub struct MarianModel {
     decoder: Vec<DecoderLayer>,
     /// The shared embedding matrix, `[vocab, d_model]`, used transposed as output projection.
     output: Tensor,
-    final_logits_bias: Tensor,
+    /// `final_logits_bias`, on the host: added while the logits are laid out for decoding.
+    bias_host: Vec<f32>,
     device: Device,
 }
 
@@ -395,7 +396,7 @@ impl MarianModel {
             encoder,
             decoder,
             output: shared,
-            final_logits_bias,
+            bias_host: final_logits_bias.to_vec1()?,
             device,
         })
     }
@@ -454,6 +455,22 @@ impl MarianModel {
     /// Feeds one token per row (`rows = sentences × beams`, beams of a sentence adjacent) and
     /// returns the next-token logits, `[rows, vocab]` (f32, with the final logits bias).
     pub fn decode_step(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
+        let (logits, vocab) = self.decode_step_host(state, tokens)?;
+        Tensor::from_vec(logits, (tokens.len(), vocab), &self.device)
+    }
+
+    /// [`MarianModel::decode_step`], with the logits returned as a row-major host vector (the
+    /// decoding strategies work on the host).
+    ///
+    /// The output projection is computed as `E · hᵀ` (`[vocab, rows]`) rather than `h · Eᵀ`:
+    /// the matrix-product kernels then stream the 62834×512 embedding in its stored layout
+    /// instead of repacking it at every step (1.5–1.8× faster for 16–32 rows); the small
+    /// result is transposed here, block by block, with the bias added on the way.
+    pub fn decode_step_host(
+        &self,
+        state: &mut DecoderState,
+        tokens: &[u32],
+    ) -> Result<(Vec<f32>, usize)> {
         let ids = Tensor::new(tokens, &self.device)?.unsqueeze(1)?;
         let mut x = self.embed(&ids, state.position)?;
         for (i, layer) in self.decoder.iter().enumerate() {
@@ -466,10 +483,21 @@ impl MarianModel {
         }
         state.position += 1;
         let rows = tokens.len();
-        let hidden = x.reshape((rows, x.dim(2)?))?;
-        hidden
-            .matmul(&self.output.t()?)?
-            .broadcast_add(&self.final_logits_bias)
+        let hidden_t = x.reshape((rows, x.dim(2)?))?.t()?.contiguous()?;
+        let by_vocab: Vec<f32> = self.output.matmul(&hidden_t)?.flatten_all()?.to_vec1()?;
+        let vocab = self.bias_host.len();
+        let mut logits = vec![0f32; rows * vocab];
+        const BLOCK: usize = 128;
+        for v0 in (0..vocab).step_by(BLOCK) {
+            let v1 = (v0 + BLOCK).min(vocab);
+            for r in 0..rows {
+                let out = &mut logits[r * vocab + v0..r * vocab + v1];
+                for (o, v) in out.iter_mut().zip(v0..v1) {
+                    *o = by_vocab[v * rows + r] + self.bias_host[v];
+                }
+            }
+        }
+        Ok((logits, vocab))
     }
 
     /// Logits of the first decoding step for a batch (a parity check helper).
