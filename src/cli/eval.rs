@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
+use super::model_args::{configure_threads, EngineArgs};
 use crate::eval::{corpus_bleu, corpus_chrf};
 use crate::translate::BatchPolicy;
 
@@ -36,13 +36,8 @@ pub struct EvalArgs {
     /// Write the translations made from --src to this file
     #[arg(long, value_name = "FILE", requires = "src")]
     pub save_hyp: Option<PathBuf>,
-    /// CPU threads [default: all cores]
-    #[arg(long, env = "NASHRA_THREADS", value_name = "N")]
-    pub threads: Option<usize>,
     #[command(flatten)]
-    pub decode: DecodeArgs,
-    #[command(flatten)]
-    pub model: ModelArgs,
+    pub engine: EngineArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,10 +69,13 @@ pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let (hyps, hyp_name) = match (&args.hyp, &args.src) {
         (Some(h), _) => (read_lines(h)?, h.display().to_string()),
         (None, Some(src)) => {
-            configure_threads(args.threads)?;
+            configure_threads(args.engine.threads)?;
             let sources = read_lines(src)?;
-            let translator = args.model.load()?;
-            let opts = args.decode.apply(translator.engine().default_options());
+            let translator = args.engine.model.load()?;
+            let opts = args
+                .engine
+                .decode
+                .apply(translator.engine().default_options());
             let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
             let out: Vec<String> = translator
                 .translate(&refs, &opts, &BatchPolicy::tokens(4096))?

@@ -103,6 +103,18 @@ impl DecodeArgs {
     }
 }
 
+/// Everything a command that runs the model needs: model, decoding, threads.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EngineArgs {
+    /// CPU threads [default: all cores]
+    #[arg(long, env = "NASHRA_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
 /// Uses `threads` cores (default: all) for everything: the article workers and the model's
 /// matrix products share one pool, so they never oversubscribe the machine.
 pub fn configure_threads(threads: Option<usize>) -> anyhow::Result<usize> {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
+use super::model_args::{configure_threads, EngineArgs};
 use crate::fsutil::write_atomic;
 use crate::translate::BatchPolicy;
 
@@ -25,17 +25,12 @@ pub struct TranslateArgs {
     /// Padded source tokens per batch (instead of --batch-size)
     #[arg(long, value_name = "N", conflicts_with = "batch_size")]
     pub batch_tokens: Option<usize>,
-    /// CPU threads [default: all cores]
-    #[arg(long, env = "NASHRA_THREADS", value_name = "N")]
-    pub threads: Option<usize>,
     #[command(flatten)]
-    pub decode: DecodeArgs,
-    #[command(flatten)]
-    pub model: ModelArgs,
+    pub engine: EngineArgs,
 }
 
 pub fn execute(args: TranslateArgs) -> anyhow::Result<ExitCode> {
-    configure_threads(args.threads)?;
+    configure_threads(args.engine.threads)?;
     let mut text = String::new();
     match &args.input {
         Some(path) => {
@@ -55,8 +50,11 @@ pub fn execute(args: TranslateArgs) -> anyhow::Result<ExitCode> {
                 .context("reading stdin (not UTF-8 text?)")?;
         }
     }
-    let translator = args.model.load()?;
-    let opts = args.decode.apply(translator.engine().default_options());
+    let translator = args.engine.model.load()?;
+    let opts = args
+        .engine
+        .decode
+        .apply(translator.engine().default_options());
     let policy = match args.batch_tokens {
         Some(t) => BatchPolicy::tokens(t),
         None => BatchPolicy::sentences(args.batch_size),

@@ -321,7 +321,12 @@ fn greedy(
         active = keep.iter().map(|&r| active[r as usize]).collect();
         feed = next_feed;
     }
-    Ok(results
+    Ok(finish(results))
+}
+
+/// Every sentence ends with a hypothesis (the loops only stop when all are set).
+fn finish(results: Vec<Option<Hypothesis>>) -> Vec<Hypothesis> {
+    results
         .into_iter()
         .map(|h| {
             h.unwrap_or(Hypothesis {
@@ -329,7 +334,7 @@ fn greedy(
                 score: 0.0,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Beam-search bookkeeping of one sentence, mirroring transformers' tensors for one batch row.
@@ -518,13 +523,5 @@ fn beam_search(
         active = next_active;
         feed = next_feed;
     }
-    Ok(results
-        .into_iter()
-        .map(|h| {
-            h.unwrap_or(Hypothesis {
-                tokens: vec![],
-                score: 0.0,
-            })
-        })
-        .collect())
+    Ok(finish(results))
 }
