@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 
 use candle_core::{Device, Tensor};
-use nashra::translate::hub::{resolve, HubOptions, ModelSource, WeightsFile};
-use nashra::translate::weights::{WeightsFormat, WeightsLocation};
+use nashra::translate::hub::{resolve, HubOptions, ModelSource};
 use nashra::translate::{DecodeOptions, Engine};
 use serde_json::Value;
 
@@ -19,16 +18,7 @@ fn full_size_random_model_matches_reference() {
     )
     .unwrap();
     let files = resolve(&ModelSource::Dir(dir), &HubOptions::from_env()).unwrap();
-    let weights = match &files.weights {
-        WeightsFile::Safetensors(p) => WeightsLocation {
-            path: p.clone(),
-            format: WeightsFormat::Safetensors,
-        },
-        WeightsFile::Pytorch(p) => WeightsLocation {
-            path: p.clone(),
-            format: WeightsFormat::Pytorch,
-        },
-    };
+    let weights = files.weights.location();
     let engine = Engine::load(
         &files.config,
         files.generation_config.as_deref(),

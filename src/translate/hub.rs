@@ -47,6 +47,19 @@ impl WeightsFile {
             Self::Safetensors(p) | Self::Pytorch(p) => p,
         }
     }
+
+    /// The file and the format to read it in.
+    pub fn location(&self) -> super::weights::WeightsLocation {
+        use super::weights::{WeightsFormat, WeightsLocation};
+        let format = match self {
+            Self::Safetensors(_) => WeightsFormat::Safetensors,
+            Self::Pytorch(_) => WeightsFormat::Pytorch,
+        };
+        WeightsLocation {
+            path: self.path().to_path_buf(),
+            format,
+        }
+    }
 }
 
 /// The local paths of every file a model needs.

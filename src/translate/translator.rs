@@ -11,9 +11,9 @@ use candle_core::Device;
 use rayon::prelude::*;
 
 use super::batch::{self, BatchPolicy};
-use super::hub::{self, ModelFiles, ModelSource, WeightsFile};
+use super::hub::{self, ModelFiles, ModelSource};
 use super::tokenizer::MarianTokenizer;
-use super::weights::{self, WeightsFormat, WeightsLocation};
+use super::weights;
 use super::{DecodeOptions, Engine, TranslateError};
 
 /// One translated sentence.
@@ -62,16 +62,7 @@ impl std::fmt::Debug for Translator {
 impl Translator {
     /// Loads a resolved model (see [`hub::resolve`]) on `device`.
     pub fn load(files: ModelFiles, device: &Device) -> Result<Self, TranslateError> {
-        let weights_at = match &files.weights {
-            WeightsFile::Safetensors(p) => WeightsLocation {
-                path: p.clone(),
-                format: WeightsFormat::Safetensors,
-            },
-            WeightsFile::Pytorch(p) => WeightsLocation {
-                path: p.clone(),
-                format: WeightsFormat::Pytorch,
-            },
-        };
+        let weights_at = files.weights.location();
         let engine = Engine::load(
             &files.config,
             files.generation_config.as_deref(),
@@ -135,9 +126,7 @@ impl Translator {
         if let Some(s) = self.weights_sha256.get() {
             return Ok(s);
         }
-        let path = match &self.files.weights {
-            WeightsFile::Safetensors(p) | WeightsFile::Pytorch(p) => p,
-        };
+        let path = self.files.weights.path();
         let sha = weights::sha256_file(path)?;
         Ok(self.weights_sha256.get_or_init(|| sha))
     }
