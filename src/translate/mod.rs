@@ -11,6 +11,7 @@ pub mod config;
 pub mod decode;
 pub mod engine;
 pub mod hub;
+pub mod kernels;
 pub mod model;
 pub mod spm;
 pub mod tokenizer;

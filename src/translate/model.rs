@@ -17,7 +17,10 @@
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor, D};
 use candle_nn::{Embedding, LayerNorm, VarBuilder};
 
+use std::sync::Arc;
+
 use super::config::{Activation, MarianConfig};
+use super::kernels::{self, PackedWeights};
 
 /// A dense layer `y = x Wᵀ + b` that flattens all leading dimensions into rows first, so the
 /// product is one large matrix multiplication instead of one small one per batch entry.
@@ -25,14 +28,33 @@ use super::config::{Activation, MarianConfig};
 struct Linear {
     weight: Tensor,
     bias: Tensor,
+    /// The weights packed for the AVX-512 small-batch kernel (decoder layers, when the CPU
+    /// has it), with the bias on the host.
+    packed: Option<Arc<(PackedWeights, Vec<f32>)>>,
 }
+
+/// Up to this many rows a projection goes through the packed kernel; beyond, candle's matmul
+/// (whose packing cost is then amortised) is as fast.
+const PACKED_MAX_ROWS: usize = 256;
 
 impl Linear {
     fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
         Ok(Self {
             weight: vb.get((out_dim, in_dim), "weight")?,
             bias: vb.get(out_dim, "bias")?,
+            packed: None,
         })
+    }
+
+    /// Packs the weights for the small-batch kernel.
+    fn pack(&mut self) -> Result<()> {
+        let (n, k) = self.weight.dims2()?;
+        let w: Vec<f32> = self.weight.flatten_all()?.to_vec1()?;
+        self.packed = Some(Arc::new((
+            PackedWeights::pack(&w, n, k),
+            self.bias.to_vec1()?,
+        )));
+        Ok(())
     }
 
     /// Stacks several layers reading the same input into one (their outputs side by side).
@@ -42,6 +64,7 @@ impl Linear {
         Ok(Self {
             weight: Tensor::cat(&weights, 0)?,
             bias: Tensor::cat(&biases, 0)?,
+            packed: None,
         })
     }
 }
@@ -52,6 +75,15 @@ impl Module for Linear {
         let in_dim = dims[dims.len() - 1];
         let rows = x.elem_count() / in_dim;
         let out_dim = self.weight.dim(0)?;
+        if let Some(packed) = self.packed.as_ref().filter(|_| rows <= PACKED_MAX_ROWS) {
+            let (weights, bias) = packed.as_ref();
+            let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
+            let mut y = vec![0f32; rows * out_dim];
+            weights.matmul(&input, rows, Some(bias), &mut y);
+            let mut out_dims = dims.to_vec();
+            *out_dims.last_mut().expect("non-empty dims") = out_dim;
+            return Tensor::from_vec(y, out_dims, x.device());
+        }
         let y = x
             .reshape((rows, in_dim))?
             .matmul(&self.weight.t()?)?
@@ -264,6 +296,17 @@ struct DecoderLayer {
 }
 
 impl DecoderLayer {
+    /// Packs the per-step projections for the small-batch kernel (not the cross-attention
+    /// keys/values, computed once per batch over many rows).
+    fn pack(&mut self) -> Result<()> {
+        self.self_attn.qkv.pack()?;
+        self.self_attn.out.pack()?;
+        self.cross_attn.q.pack()?;
+        self.cross_attn.out.pack()?;
+        self.ffn.fc1.pack()?;
+        self.ffn.fc2.pack()
+    }
+
     fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
         let d = cfg.d_model;
         let heads = cfg.decoder_attention_heads;
@@ -364,6 +407,8 @@ pub struct MarianModel {
     output: Tensor,
     /// `final_logits_bias`, on the host: added while the logits are laid out for decoding.
     bias_host: Vec<f32>,
+    /// The embedding packed as the output projection's weights, when the packed kernel runs.
+    output_packed: Option<Arc<PackedWeights>>,
     device: Device,
 }
 
@@ -379,9 +424,17 @@ impl MarianModel {
         let encoder = (0..cfg.encoder_layers)
             .map(|i| EncoderLayer::load(vb.pp(format!("model.encoder.layers.{i}")), cfg, act))
             .collect::<Result<Vec<_>>>()?;
-        let decoder = (0..cfg.decoder_layers)
+        let mut decoder = (0..cfg.decoder_layers)
             .map(|i| DecoderLayer::load(vb.pp(format!("model.decoder.layers.{i}")), cfg, act))
             .collect::<Result<Vec<_>>>()?;
+        let mut output_packed = None;
+        if kernels::available() {
+            for layer in decoder.iter_mut() {
+                layer.pack()?;
+            }
+            let e: Vec<f32> = shared.flatten_all()?.to_vec1()?;
+            output_packed = Some(Arc::new(PackedWeights::pack(&e, cfg.vocab_size, d)));
+        }
         let final_logits_bias = vb
             .get((1, cfg.vocab_size), "final_logits_bias")?
             .reshape(cfg.vocab_size)?;
@@ -397,6 +450,7 @@ impl MarianModel {
             decoder,
             output: shared,
             bias_host: final_logits_bias.to_vec1()?,
+            output_packed,
             device,
         })
     }
@@ -483,9 +537,15 @@ impl MarianModel {
         }
         state.position += 1;
         let rows = tokens.len();
+        let vocab = self.bias_host.len();
+        if let Some(packed) = &self.output_packed {
+            let hidden: Vec<f32> = x.flatten_all()?.to_vec1()?;
+            let mut logits = vec![0f32; rows * vocab];
+            packed.matmul(&hidden, rows, Some(&self.bias_host), &mut logits);
+            return Ok((logits, vocab));
+        }
         let hidden_t = x.reshape((rows, x.dim(2)?))?.t()?.contiguous()?;
         let by_vocab: Vec<f32> = self.output.matmul(&hidden_t)?.flatten_all()?.to_vec1()?;
-        let vocab = self.bias_host.len();
         let mut logits = vec![0f32; rows * vocab];
         const BLOCK: usize = 128;
         for v0 in (0..vocab).step_by(BLOCK) {
