@@ -121,8 +121,11 @@ impl MarianConfig {
                 "separate encoder/decoder vocabularies are not implemented".into(),
             ));
         }
-        if self.d_model % self.encoder_attention_heads != 0
-            || self.d_model % self.decoder_attention_heads != 0
+        if self.encoder_attention_heads == 0 || self.decoder_attention_heads == 0 {
+            return Err(unsupported("attention heads must be at least 1".into()));
+        }
+        if !self.d_model.is_multiple_of(self.encoder_attention_heads)
+            || !self.d_model.is_multiple_of(self.decoder_attention_heads)
         {
             return Err(unsupported(format!(
                 "d_model {} is not divisible by the number of attention heads",
