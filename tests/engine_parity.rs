@@ -72,6 +72,20 @@ fn options(engine: &Engine, settings: &Value) -> DecodeOptions {
 
 #[test]
 fn every_golden_generation_is_reproduced_token_for_token() {
+    check_every_golden_generation();
+}
+
+/// The same goldens through the portable path (candle's matmul instead of the AVX-512 kernel
+/// this machine would pick): both must give the reference tokens. Other tests of this file
+/// may load their engines while the variable is set; they must pass either way.
+#[test]
+fn every_golden_generation_also_without_the_avx512_kernel() {
+    std::env::set_var("NASHRA_NO_AVX512", "1");
+    check_every_golden_generation();
+    std::env::remove_var("NASHRA_NO_AVX512");
+}
+
+fn check_every_golden_generation() {
     let text = std::fs::read_to_string(fixtures().join("golden/generate.json")).unwrap();
     let golden: Value = serde_json::from_str(&text).unwrap();
     let sources = flores_ids();
