@@ -11,6 +11,7 @@ use candle_core::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::logits;
 use super::model::{DecoderState, EncodedBatch, MarianModel};
 
 /// When beam search may stop for a sentence (`early_stopping` in transformers).
@@ -145,6 +146,16 @@ impl Processors<'_> {
             || (t != self.special.eos && self.special.bad_words.contains(&t))
     }
 
+    /// The tokens banned at this length, ascending.
+    fn banned_now(&self, cur_len: usize) -> Vec<u32> {
+        let mut banned: Vec<u32> = self.special.bad_words.clone();
+        banned.push(self.special.eos);
+        banned.retain(|&t| self.banned(t, cur_len));
+        banned.sort_unstable();
+        banned.dedup();
+        banned
+    }
+
     /// The token forced at this length (EOS at the length limit), if any.
     fn forced(&self, cur_len: usize) -> Option<u32> {
         self.special
@@ -156,29 +167,45 @@ impl Processors<'_> {
     /// and its log-probability under the processed (renormalised) distribution. `cur_len` is
     /// the length of the sequence so far, decoder start token included.
     ///
-    /// Computed in streaming passes over the row, never materialising the processed row,
-    /// with the same floating-point operations in the same order as the reference.
+    /// Computed in one streaming pass over the row ([`logits::summarize`]), never
+    /// materialising the processed row; the choice is exact, the log-probability equal to the
+    /// reference's up to summation order.
     fn greedy_pick(&self, raw: &[f32], cur_len: usize) -> (u32, f32) {
         if let Some(eos) = self.forced(cur_len) {
             return (eos, 0.0);
         }
-        let allowed = |t: usize| !self.banned(t as u32, cur_len);
-        // The first maximum among allowed tokens (banned ones are -inf in the reference).
-        let mut next: Option<usize> = None;
-        let mut max = f32::NEG_INFINITY;
-        for (t, &x) in raw.iter().enumerate() {
-            if allowed(t) && (next.is_none() || x > max) {
-                next = Some(t);
-                max = x;
-            }
-        }
-        let next = next.unwrap_or(self.special.eos as usize);
-        let sum: f32 = raw
+        let banned = self.banned_now(cur_len);
+        let allowed = |t: usize| !banned.contains(&(t as u32));
+        // The first maximum among allowed tokens (banned ones are -inf in the reference), and
+        // Σ exp over the allowed tokens.
+        let summary = logits::summarize(raw, 1, |t| !allowed(t));
+        let (max, next) = match summary.best.first() {
+            Some(&(max, next)) => (max, next),
+            None => (f32::NEG_INFINITY, self.special.eos as usize),
+        };
+        let banned_mass: f32 = banned
             .iter()
-            .enumerate()
-            .filter(|&(t, _)| allowed(t))
-            .map(|(_, &x)| (x - max).exp())
+            .filter_map(|&b| raw.get(b as usize))
+            .map(|&x| (x - max).exp())
             .sum();
+        let sum = if summary.max == max && banned_mass <= 0.5 * summary.exp_sum {
+            // The whole row's sum less the banned terms (which hold little of it, so the
+            // subtraction loses at most one bit).
+            summary.exp_sum - banned_mass
+        } else {
+            // A banned token holds the maximum or much of the mass: sum the runs between
+            // banned ids instead.
+            let mut sum = 0f32;
+            let mut start = 0;
+            for &b in banned.iter().chain(std::iter::once(&(raw.len() as u32))) {
+                let end = (b as usize).min(raw.len());
+                if end > start {
+                    sum += logits::exp_sum(&raw[start..end], max);
+                }
+                start = start.max(end + 1);
+            }
+            sum
+        };
         let lse = sum.ln();
         let p_next = (raw[next] - max) - lse;
         if !self.renormalize {
@@ -200,8 +227,6 @@ impl Processors<'_> {
     /// log-probabilities are `log_softmax`, then the processors, then (optionally)
     /// `log_softmax` again — computed only for the winners.
     fn best_log_probs(&self, raw: &[f32], cur_len: usize, k: usize) -> Vec<(f32, u32)> {
-        let max = raw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let lse = raw.iter().map(|&v| (v - max).exp()).sum::<f32>().ln();
         if let Some(eos) = self.forced(cur_len) {
             // Everything else is -inf; the reference's top-k then takes the lowest ids.
             let mut out = vec![(0.0, eos)];
@@ -213,20 +238,11 @@ impl Processors<'_> {
             );
             return out;
         }
-        let mut banned: Vec<u32> = self.special.bad_words.clone();
-        if cur_len < self.min_length {
-            banned.push(self.special.eos);
-        }
-        banned.retain(|&t| self.banned(t, cur_len));
+        let banned = self.banned_now(cur_len);
         let allowed = |t: usize| !banned.contains(&(t as u32));
-        let winners = top_k(
-            raw.iter()
-                .copied()
-                .enumerate()
-                .filter(|&(t, _)| allowed(t))
-                .map(|(t, x)| (x, t)),
-            k,
-        );
+        let summary = logits::summarize(raw, k, |t| !allowed(t));
+        let (max, lse) = (summary.max, summary.exp_sum.ln());
+        let winners = summary.best;
         let value = |x: f32| (x - max) - lse;
         let mut out: Vec<(f32, u32)> = winners.iter().map(|&(x, t)| (value(x), t as u32)).collect();
         if self.renormalize {

@@ -12,6 +12,7 @@ pub mod decode;
 pub mod engine;
 pub mod hub;
 pub mod kernels;
+pub mod logits;
 pub mod model;
 pub mod spm;
 pub mod tokenizer;
