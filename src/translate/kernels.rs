@@ -1,5 +1,6 @@
-//! A matrix-product kernel for the decoder's per-step projections, `Y = X · Wᵀ` with few rows
-//! in X (the sentences × beams being decoded) and a fixed weight matrix W.
+//! A matrix-product kernel for the model's projections, `Y = X · Wᵀ` with a fixed weight matrix
+//! W: above all the decoder's per-step ones, where X has few rows (the sentences × beams being
+//! decoded); the encoder's larger inputs are fed to it in L2-sized blocks of rows.
 //!
 //! Why our own: candle's CPU matmul (the `gemm` crate) runs AVX2 kernels on stable Rust and
 //! repacks W at every call. Here W is packed once, at load, into 32-column panels, and an

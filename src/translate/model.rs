@@ -28,14 +28,15 @@ use super::kernels::{self, PackedWeights};
 struct Linear {
     weight: Tensor,
     bias: Tensor,
-    /// The weights packed for the AVX-512 small-batch kernel (decoder layers, when the CPU
-    /// has it), with the bias on the host.
+    /// The weights packed for the AVX-512 kernel (when the CPU has it), with the bias on the
+    /// host.
     packed: Option<Arc<(PackedWeights, Vec<f32>)>>,
 }
 
-/// Up to this many rows a projection goes through the packed kernel; beyond, candle's matmul
-/// (whose packing cost is then amortised) is as fast.
-const PACKED_MAX_ROWS: usize = 256;
+/// Rows per call of the packed kernel: large inputs (the encoder's, a whole batch of source
+/// tokens) go through in blocks of this many rows, whose inputs (1 MiB at 512 columns) stay in
+/// the L2 cache while every weight panel passes over them.
+const PACKED_ROW_BLOCK: usize = 256;
 
 impl Linear {
     fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
@@ -46,7 +47,7 @@ impl Linear {
         })
     }
 
-    /// Packs the weights for the small-batch kernel.
+    /// Packs the weights for the AVX-512 kernel.
     fn pack(&mut self) -> Result<()> {
         let (n, k) = self.weight.dims2()?;
         let w: Vec<f32> = self.weight.flatten_all()?.to_vec1()?;
@@ -75,11 +76,16 @@ impl Module for Linear {
         let in_dim = dims[dims.len() - 1];
         let rows = x.elem_count() / in_dim;
         let out_dim = self.weight.dim(0)?;
-        if let Some(packed) = self.packed.as_ref().filter(|_| rows <= PACKED_MAX_ROWS) {
+        if let Some(packed) = self.packed.as_ref() {
             let (weights, bias) = packed.as_ref();
             let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
             let mut y = vec![0f32; rows * out_dim];
-            weights.matmul(&input, rows, Some(bias), &mut y);
+            for (x_block, y_block) in input
+                .chunks(PACKED_ROW_BLOCK * in_dim)
+                .zip(y.chunks_mut(PACKED_ROW_BLOCK * out_dim))
+            {
+                weights.matmul(x_block, x_block.len() / in_dim, Some(bias), y_block);
+            }
             let mut out_dims = dims.to_vec();
             *out_dims.last_mut().expect("non-empty dims") = out_dim;
             return Tensor::from_vec(y, out_dims, x.device());
@@ -265,6 +271,14 @@ struct EncoderLayer {
 }
 
 impl EncoderLayer {
+    /// Packs every projection for the kernel (run in blocks of rows).
+    fn pack(&mut self) -> Result<()> {
+        self.self_attn.qkv.pack()?;
+        self.self_attn.out.pack()?;
+        self.ffn.fc1.pack()?;
+        self.ffn.fc2.pack()
+    }
+
     fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
         let d = cfg.d_model;
         Ok(Self {
@@ -296,9 +310,9 @@ struct DecoderLayer {
 }
 
 impl DecoderLayer {
-    /// Packs the per-step projections for the small-batch kernel (not the cross-attention
-    /// keys/values, computed once per batch over many rows).
+    /// Packs every projection for the kernel.
     fn pack(&mut self) -> Result<()> {
+        self.cross_attn.kv.pack()?;
         self.self_attn.qkv.pack()?;
         self.self_attn.out.pack()?;
         self.cross_attn.q.pack()?;
@@ -424,7 +438,7 @@ impl MarianModel {
         let d = cfg.d_model;
         let shared = vb.pp("model.shared").get((cfg.vocab_size, d), "weight")?;
         let device = shared.device().clone();
-        let encoder = (0..cfg.encoder_layers)
+        let mut encoder = (0..cfg.encoder_layers)
             .map(|i| EncoderLayer::load(vb.pp(format!("model.encoder.layers.{i}")), cfg, act))
             .collect::<Result<Vec<_>>>()?;
         let mut decoder = (0..cfg.decoder_layers)
@@ -432,6 +446,9 @@ impl MarianModel {
             .collect::<Result<Vec<_>>>()?;
         let mut output_packed = None;
         if kernels::available() {
+            for layer in encoder.iter_mut() {
+                layer.pack()?;
+            }
             for layer in decoder.iter_mut() {
                 layer.pack()?;
             }
