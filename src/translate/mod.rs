@@ -1,11 +1,14 @@
 //! Arabic → English translation with an OPUS-MT Marian model on candle.
 //!
 //! Layers, from the bottom: [`config`] (the model's json files), [`weights`] (checkpoint
-//! files), [`model`] (the network), [`decode`] (greedy and beam search), [`engine`] (a loaded
-//! model that turns token ids into token ids), [`spm`] + [`tokenizer`] (text ↔ ids),
-//! [`hub`] (finding the files), [`batch`] (scheduling), [`translator`] (text in, text out).
+//! files), [`model`] (the network, with [`kernels`] and [`attention`] for its hot loops),
+//! [`decode`] (greedy and beam search, with [`logits`] for the vocabulary-sized passes),
+//! [`engine`] (a loaded model that turns token ids into token ids), [`spm`] + [`tokenizer`]
+//! (text ↔ ids), [`hub`] (finding the files), [`batch`] (scheduling), [`translator`] (text
+//! in, text out).
 //! Nothing here knows about articles or briefs.
 
+pub mod attention;
 pub mod batch;
 pub mod config;
 pub mod decode;

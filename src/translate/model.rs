@@ -7,7 +7,8 @@
 //!   lengths gives each sentence exactly what it would get alone;
 //! - computes each layer's cross-attention keys and values once per batch (not per step);
 //! - keeps a self-attention key/value cache whose rows can be reordered (beam search) or dropped
-//!   (finished sentences leave the batch);
+//!   (finished sentences leave the batch), and computes a decoding step's attention on the host
+//!   ([`super::attention`]), where the cache grows in place and reordering moves rows;
 //! - runs every projection as one 2-D matrix product over all rows of the batch, and fuses the
 //!   query/key/value projections of self-attention into one.
 //!
@@ -19,6 +20,7 @@ use candle_nn::{Embedding, LayerNorm, VarBuilder};
 
 use std::sync::Arc;
 
+use super::attention::{self, KeysValues, StepCache};
 use super::config::{Activation, MarianConfig};
 use super::kernels::{self, PackedWeights};
 
@@ -70,25 +72,38 @@ impl Linear {
     }
 }
 
+impl Linear {
+    /// [`Module::forward`], with the result as a row-major host vector `[rows][out_dim]` (for
+    /// the host-side attention of decoding steps).
+    fn forward_host(&self, x: &Tensor) -> Result<Vec<f32>> {
+        let in_dim = x.dim(D::Minus1)?;
+        let Some(packed) = self.packed.as_ref() else {
+            return self.forward(x)?.flatten_all()?.to_vec1();
+        };
+        let (weights, bias) = packed.as_ref();
+        let out_dim = self.weight.dim(0)?;
+        let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
+        let mut y = vec![0f32; input.len() / in_dim * out_dim];
+        for (x_block, y_block) in input
+            .chunks(PACKED_ROW_BLOCK * in_dim)
+            .zip(y.chunks_mut(PACKED_ROW_BLOCK * out_dim))
+        {
+            weights.matmul(x_block, x_block.len() / in_dim, Some(bias), y_block);
+        }
+        Ok(y)
+    }
+}
+
 impl Module for Linear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let dims = x.dims();
         let in_dim = dims[dims.len() - 1];
         let rows = x.elem_count() / in_dim;
         let out_dim = self.weight.dim(0)?;
-        if let Some(packed) = self.packed.as_ref() {
-            let (weights, bias) = packed.as_ref();
-            let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
-            let mut y = vec![0f32; rows * out_dim];
-            for (x_block, y_block) in input
-                .chunks(PACKED_ROW_BLOCK * in_dim)
-                .zip(y.chunks_mut(PACKED_ROW_BLOCK * out_dim))
-            {
-                weights.matmul(x_block, x_block.len() / in_dim, Some(bias), y_block);
-            }
+        if self.packed.is_some() {
             let mut out_dims = dims.to_vec();
             *out_dims.last_mut().expect("non-empty dims") = out_dim;
-            return Tensor::from_vec(y, out_dims, x.device());
+            return Tensor::from_vec(self.forward_host(x)?, out_dims, x.device());
         }
         let y = x
             .reshape((rows, in_dim))?
@@ -195,7 +210,6 @@ struct CrossAttention {
     kv: Linear,
     out: Linear,
     heads: usize,
-    scale: f64,
 }
 
 impl CrossAttention {
@@ -207,36 +221,28 @@ impl CrossAttention {
             kv: Linear::fuse(&[k, v])?,
             out: Linear::load(vb.pp("out_proj"), dim, dim)?,
             heads,
-            scale: ((dim / heads) as f64).powf(-0.5),
         })
     }
 
-    /// Keys and values of the encoder output, `[batch, heads, src_len, head_dim]` each.
-    fn memory(&self, encoded: &Tensor) -> Result<(Tensor, Tensor)> {
-        let dim = encoded.dim(D::Minus1)?;
-        let kv = self.kv.forward(encoded)?;
-        let k = split_heads(&kv.narrow(D::Minus1, 0, dim)?, self.heads)?;
-        let v = split_heads(&kv.narrow(D::Minus1, dim, dim)?, self.heads)?;
-        Ok((k, v))
-    }
-
-    /// Attends from `x` `[batch * beams, 1, dim]` to the encoder memory of `batch` sentences.
-    /// The beams of one sentence are laid out as that sentence's query rows, so the memory is
-    /// shared by its beams without being copied.
-    fn forward(&self, x: &Tensor, memory: &(Tensor, Tensor), bias: &Tensor) -> Result<Tensor> {
-        let (rows, _one, dim) = x.dims3()?;
-        let batch = memory.0.dim(0)?;
-        let beams = rows / batch;
-        let head_dim = dim / self.heads;
-        let q = self
-            .q
-            .forward(x)?
-            .reshape((batch, beams, self.heads, head_dim))?
-            .transpose(1, 2)?
-            .contiguous()?; // [batch, heads, beams, head_dim]
-        let ctx = attend(&q, &memory.0, &memory.1, self.scale, Some(bias))?;
-        let ctx = ctx.transpose(1, 2)?.reshape((rows, 1, dim))?;
-        self.out.forward(&ctx)
+    /// Keys and values of the encoder output `[batch, src_len, dim]`, one `(keys, values)`
+    /// pair per sentence, each `[length][dim]` (padding left out).
+    fn memory(&self, encoded: &Tensor, lengths: &[usize]) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
+        let (_batch, src_len, dim) = encoded.dims3()?;
+        let kv = self.kv.forward_host(encoded)?;
+        Ok(lengths
+            .iter()
+            .enumerate()
+            .map(|(s, &len)| {
+                let mut keys = Vec::with_capacity(len * dim);
+                let mut values = Vec::with_capacity(len * dim);
+                for t in 0..len {
+                    let pos = &kv[(s * src_len + t) * 2 * dim..][..2 * dim];
+                    keys.extend_from_slice(&pos[..dim]);
+                    values.extend_from_slice(&pos[dim..]);
+                }
+                (keys, values)
+            })
+            .collect())
     }
 }
 
@@ -334,29 +340,30 @@ impl DecoderLayer {
         })
     }
 
-    /// One decoding step for `x` `[rows, 1, dim]`: appends this step's key and value to the
-    /// cache, attends to all earlier steps and to the source.
+    /// One decoding step of layer `index` for `x` `[rows, 1, dim]`: appends this step's key
+    /// and value to the rows' histories, attends to all their earlier steps and to their
+    /// source sentences.
     fn step(
         &self,
+        index: usize,
         x: &Tensor,
-        cache: &mut Option<(Tensor, Tensor)>,
-        memory: &(Tensor, Tensor),
-        memory_bias: &Tensor,
+        history: &mut StepCache,
+        sources: &[Arc<KeysValues>],
     ) -> Result<Tensor> {
-        let (q, k, v) = self.self_attn.project(x)?;
-        let (k, v) = match cache.take() {
-            Some((ck, cv)) => (Tensor::cat(&[&ck, &k], 2)?, Tensor::cat(&[&cv, &v], 2)?),
-            None => (k, v),
-        };
-        // Causality needs no mask: the cache only holds earlier steps.
-        let ctx = merge_heads(&attend(&q, &k, &v, self.self_attn.scale, None)?)?;
-        *cache = Some((k, v));
+        let shape = x.shape().clone();
+        let dim = x.dim(D::Minus1)?;
+        let qkv = self.self_attn.qkv.forward_host(x)?;
+        let ctx = attention::self_attend(history, index, &qkv, self.self_attn.heads);
+        let ctx = Tensor::from_vec(ctx, &shape, x.device())?;
         let x = self
             .self_attn_norm
             .forward(&(x + self.self_attn.out.forward(&ctx)?)?)?;
+        let q = self.cross_attn.q.forward_host(&x)?;
+        let ctx = attention::cross_attend(sources, index, &q, dim, self.cross_attn.heads);
+        let ctx = Tensor::from_vec(ctx, &shape, x.device())?;
         let x = self
             .cross_attn_norm
-            .forward(&(&x + self.cross_attn.forward(&x, memory, memory_bias)?)?)?;
+            .forward(&(&x + self.cross_attn.out.forward(&ctx)?)?)?;
         self.final_norm.forward(&(&x + self.ffn.forward(&x)?)?)
     }
 }
@@ -369,14 +376,17 @@ pub struct EncodedBatch {
     pub hidden: Tensor,
     /// `[batch, 1, 1, src_len]` additive mask: 0 on tokens, `f32::MIN` on padding.
     pub pad_bias: Tensor,
+    /// The number of real tokens of each sentence.
+    pub lengths: Vec<usize>,
 }
 
 /// Decoder state for the sentences still being decoded: `rows = sentences × beams`.
 #[derive(Debug, Clone)]
 pub struct DecoderState {
-    memory: Vec<(Tensor, Tensor)>,
-    memory_bias: Tensor,
-    self_cache: Vec<Option<(Tensor, Tensor)>>,
+    /// Per sentence, every layer's cross-attention keys and values (shared by its beams).
+    sources: Vec<Arc<KeysValues>>,
+    /// Per row, every layer's self-attention keys and values of the steps so far.
+    history: StepCache,
     /// Tokens fed so far, i.e. the position of the next one.
     position: usize,
     /// The last step's logits, `[rows, vocab]`; the allocation is reused from step to step
@@ -387,27 +397,20 @@ pub struct DecoderState {
 impl DecoderState {
     /// Number of sentences (not rows) in the state.
     pub fn sentences(&self) -> Result<usize> {
-        self.memory_bias.dim(0)
+        Ok(self.sources.len())
     }
 
     /// Keeps the given sentences (indices into the current ones, in the new order) and, for
     /// the decoder cache, the given rows (`sentences × beams` layout after selection). Used both
     /// to reorder beams and to drop finished sentences.
     pub fn select(&mut self, sentences: Option<&[u32]>, rows: &[u32]) -> Result<()> {
-        let device = self.memory_bias.device().clone();
         if let Some(sentences) = sentences {
-            let idx = Tensor::new(sentences, &device)?;
-            for (k, v) in self.memory.iter_mut() {
-                *k = k.index_select(&idx, 0)?;
-                *v = v.index_select(&idx, 0)?;
-            }
-            self.memory_bias = self.memory_bias.index_select(&idx, 0)?;
+            self.sources = sentences
+                .iter()
+                .map(|&s| self.sources[s as usize].clone())
+                .collect();
         }
-        let idx = Tensor::new(rows, &device)?;
-        for (k, v) in self.self_cache.iter_mut().flatten() {
-            *k = k.index_select(&idx, 0)?;
-            *v = v.index_select(&idx, 0)?;
-        }
+        self.history.select(rows);
         Ok(())
     }
 }
@@ -508,20 +511,25 @@ impl MarianModel {
         Ok(EncodedBatch {
             hidden: x,
             pad_bias,
+            lengths: lengths.to_vec(),
         })
     }
 
     /// Starts decoding an encoded batch: computes every layer's cross-attention memory once.
     pub fn start_decoding(&self, encoded: &EncodedBatch) -> Result<DecoderState> {
-        let memory = self
-            .decoder
-            .iter()
-            .map(|l| l.cross_attn.memory(&encoded.hidden))
-            .collect::<Result<Vec<_>>>()?;
+        let mut per_sentence = vec![Vec::with_capacity(self.decoder.len()); encoded.lengths.len()];
+        for layer in &self.decoder {
+            let memory = layer.cross_attn.memory(&encoded.hidden, &encoded.lengths)?;
+            for (sentence, kv) in per_sentence.iter_mut().zip(memory) {
+                sentence.push(kv);
+            }
+        }
         Ok(DecoderState {
-            memory,
-            memory_bias: encoded.pad_bias.clone(),
-            self_cache: vec![None; self.decoder.len()],
+            sources: per_sentence
+                .into_iter()
+                .map(|layers| Arc::new(KeysValues::from_layers(layers)))
+                .collect(),
+            history: StepCache::new(0, self.decoder.len()),
             position: 0,
             logits: Vec::new(),
         })
@@ -548,13 +556,20 @@ impl MarianModel {
     ) -> Result<(&'s [f32], usize)> {
         let ids = Tensor::new(tokens, &self.device)?.unsqueeze(1)?;
         let mut x = self.embed(&ids, state.position)?;
+        if state.history.rows() != tokens.len() {
+            // The first step sets the number of rows (`sentences × beams`); later ones follow
+            // the rows that [`DecoderState::select`] kept.
+            if state.position != 0 {
+                candle_core::bail!(
+                    "decode step got {} rows, the decoder state holds {}",
+                    tokens.len(),
+                    state.history.rows()
+                );
+            }
+            state.history = StepCache::new(tokens.len(), self.decoder.len());
+        }
         for (i, layer) in self.decoder.iter().enumerate() {
-            x = layer.step(
-                &x,
-                &mut state.self_cache[i],
-                &state.memory[i],
-                &state.memory_bias,
-            )?;
+            x = layer.step(i, &x, &mut state.history, &state.sources)?;
         }
         state.position += 1;
         let rows = tokens.len();

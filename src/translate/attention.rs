@@ -1,0 +1,347 @@
+//! The attention of one decoding step, computed on the host: self-attention over the rows'
+//! earlier steps, and cross-attention over their source sentence.
+//!
+//! Why our own rather than candle ops: at each step every (row, head) pair is a product of one
+//! query with a few dozen 64-wide keys — far too small for a matrix-product call. Through
+//! candle a step spent more on copies than on arithmetic: heads split into new tensors, the
+//! key/value cache concatenated with the step's entries, then gathered again to reorder beams
+//! (two full copies of the cache per layer per step). Here each row's history grows in place,
+//! reordering beams moves rows instead of copying them (a row is copied only when two beams
+//! continue from it, as CTranslate2's gather would copy all of them), and one head's attention
+//! is two short loops over contiguous memory.
+//!
+//! Contract: per head, `softmax(q kᵀ · d_head^-½) v`, equal to the tensor formulation up to
+//! the rounding of a different summation order. Source padding is left out rather than
+//! masked, which is the same thing: a masked score gets exactly zero weight.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+/// Lanes of a dot product's partial sums; wide enough for one AVX-512 register of f32.
+const LANES: usize = 16;
+
+/// Keys and values, per decoder layer, of a sequence of positions: each `[len][dim]`, the
+/// heads side by side within a position (the projections' own output layout).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeysValues {
+    layers: Vec<(Vec<f32>, Vec<f32>)>,
+}
+
+impl KeysValues {
+    /// An empty history for `layers` decoder layers.
+    pub fn empty(layers: usize) -> Self {
+        Self {
+            layers: vec![(Vec::new(), Vec::new()); layers],
+        }
+    }
+
+    /// Keys and values already computed, one `(keys, values)` pair per layer.
+    pub fn from_layers(layers: Vec<(Vec<f32>, Vec<f32>)>) -> Self {
+        Self { layers }
+    }
+
+    /// A copy that keeps the originals' spare capacity, so that it grows without reallocating
+    /// any sooner than they would.
+    fn copy_with_capacity(&self) -> Self {
+        let copy = |v: &Vec<f32>| {
+            let mut c = Vec::with_capacity(v.capacity());
+            c.extend_from_slice(v);
+            c
+        };
+        Self {
+            layers: self
+                .layers
+                .iter()
+                .map(|(k, v)| (copy(k), copy(v)))
+                .collect(),
+        }
+    }
+}
+
+/// The self-attention history of every row being decoded (`rows = sentences × beams`).
+#[derive(Debug, Clone)]
+pub struct StepCache {
+    rows: Vec<KeysValues>,
+}
+
+impl StepCache {
+    /// Empty histories for `rows` rows of a model with `layers` decoder layers.
+    pub fn new(rows: usize, layers: usize) -> Self {
+        Self {
+            rows: vec![KeysValues::empty(layers); rows],
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Keeps the rows `keep` (indices into the current rows, in the new order; an index may
+    /// repeat). A row kept once is moved; only the extra uses of a row are copies.
+    pub fn select(&mut self, keep: &[u32]) {
+        let mut uses_left = vec![0usize; self.rows.len()];
+        for &r in keep {
+            uses_left[r as usize] += 1;
+        }
+        let mut old: Vec<Option<KeysValues>> = self.rows.drain(..).map(Some).collect();
+        self.rows = keep
+            .iter()
+            .map(|&r| {
+                let r = r as usize;
+                uses_left[r] -= 1;
+                if uses_left[r] == 0 {
+                    old[r].take().expect("a row is taken only at its last use")
+                } else {
+                    old[r]
+                        .as_ref()
+                        .expect("a row is taken only at its last use")
+                        .copy_with_capacity()
+                }
+            })
+            .collect();
+    }
+}
+
+/// Self-attention of one step in decoder layer `layer`: appends each row's key and value
+/// (from `qkv`, `[rows][3·dim]`: queries, keys, values) to its history, and returns each row's
+/// attention output over all its steps so far, `[rows][dim]`. Causality needs no mask: the
+/// history only holds earlier steps.
+pub fn self_attend(cache: &mut StepCache, layer: usize, qkv: &[f32], heads: usize) -> Vec<f32> {
+    let rows = cache.rows();
+    if rows == 0 {
+        return Vec::new();
+    }
+    assert_eq!(qkv.len() % (3 * rows), 0, "qkv is [rows][3·dim]");
+    let dim = qkv.len() / (3 * rows);
+    let mut out = vec![0f32; rows * dim];
+    cache
+        .rows
+        .par_iter_mut()
+        .zip(qkv.par_chunks(3 * dim))
+        .zip(out.par_chunks_mut(dim))
+        .for_each(|((history, qkv), out)| {
+            let (keys, values) = &mut history.layers[layer];
+            keys.extend_from_slice(&qkv[dim..2 * dim]);
+            values.extend_from_slice(&qkv[2 * dim..]);
+            attend_row(&qkv[..dim], keys, values, heads, out);
+        });
+    out
+}
+
+/// Cross-attention of one step in decoder layer `layer`: `queries` is `[rows][dim]` with
+/// `rows = sources.len() × beams`, the beams of a sentence adjacent; row `r` attends to
+/// `sources[r / beams]`. Returns `[rows][dim]`.
+pub fn cross_attend(
+    sources: &[Arc<KeysValues>],
+    layer: usize,
+    queries: &[f32],
+    dim: usize,
+    heads: usize,
+) -> Vec<f32> {
+    let mut out = vec![0f32; queries.len()];
+    let rows = queries.len() / dim;
+    if rows == 0 {
+        return out;
+    }
+    assert_eq!(rows % sources.len(), 0, "rows are sentences × beams");
+    let beams = rows / sources.len();
+    queries
+        .par_chunks(dim)
+        .zip(out.par_chunks_mut(dim))
+        .enumerate()
+        .for_each(|(row, (q, out))| {
+            let (keys, values) = &sources[row / beams].layers[layer];
+            attend_row(q, keys, values, heads, out);
+        });
+    out
+}
+
+/// One row's multi-head attention: `q` is `[dim]`, `keys` and `values` `[len][dim]`, and the
+/// result for each head goes to its slice of `out`.
+fn attend_row(q: &[f32], keys: &[f32], values: &[f32], heads: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the feature was just detected.
+            return unsafe { attend_row_avx512(q, keys, values, heads, out) };
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected.
+            return unsafe { attend_row_avx2(q, keys, values, heads, out) };
+        }
+    }
+    attend_row_generic(q, keys, values, heads, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+unsafe fn attend_row_avx512(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    heads: usize,
+    out: &mut [f32],
+) {
+    attend_row_generic(q, keys, values, heads, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn attend_row_avx2(q: &[f32], keys: &[f32], values: &[f32], heads: usize, out: &mut [f32]) {
+    attend_row_generic(q, keys, values, heads, out)
+}
+
+#[inline(always)]
+fn attend_row_generic(q: &[f32], keys: &[f32], values: &[f32], heads: usize, out: &mut [f32]) {
+    let dim = q.len();
+    let head_dim = dim / heads;
+    let len = keys.len() / dim;
+    let scale = (head_dim as f32).powf(-0.5);
+    let mut weights = vec![0f32; len];
+    for h in 0..heads {
+        let span = h * head_dim..(h + 1) * head_dim;
+        let q = &q[span.clone()];
+        let mut max = f32::NEG_INFINITY;
+        for (j, w) in weights.iter_mut().enumerate() {
+            *w = dot(q, &keys[j * dim..][span.clone()]) * scale;
+            max = max.max(*w);
+        }
+        let mut sum = 0f32;
+        for w in weights.iter_mut() {
+            *w = (*w - max).exp();
+            sum += *w;
+        }
+        let out = &mut out[span.clone()];
+        out.fill(0.0);
+        for (j, &w) in weights.iter().enumerate() {
+            let p = w / sum;
+            for (o, &v) in out.iter_mut().zip(&values[j * dim..][span.clone()]) {
+                *o += p * v;
+            }
+        }
+    }
+}
+
+/// `Σ aᵢ bᵢ` with [`LANES`] partial sums, so that it vectorises.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (a_tail, b_tail) = (a_chunks.remainder(), b_chunks.remainder());
+    for (ca, cb) in a_chunks.zip(b_chunks) {
+        for ((s, &x), &y) in lanes.iter_mut().zip(ca).zip(cb) {
+            *s += x * y;
+        }
+    }
+    let mut sum: f32 = lanes.iter().sum();
+    for (&x, &y) in a_tail.iter().zip(b_tail) {
+        sum += x * y;
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Straightforward per-head softmax attention, in f64.
+    fn reference(q: &[f32], keys: &[f32], values: &[f32], heads: usize) -> Vec<f32> {
+        let dim = q.len();
+        let hd = dim / heads;
+        let len = keys.len() / dim;
+        let mut out = vec![0f32; dim];
+        for h in 0..heads {
+            let scores: Vec<f64> = (0..len)
+                .map(|j| {
+                    (0..hd)
+                        .map(|i| q[h * hd + i] as f64 * keys[j * dim + h * hd + i] as f64)
+                        .sum::<f64>()
+                        / (hd as f64).sqrt()
+                })
+                .collect();
+            let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+            let sum: f64 = e.iter().sum();
+            for i in 0..hd {
+                out[h * hd + i] = (0..len)
+                    .map(|j| e[j] / sum * values[j * dim + h * hd + i] as f64)
+                    .sum::<f64>() as f32;
+            }
+        }
+        out
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let x = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed);
+                ((x >> 8) % 2000) as f32 / 500.0 - 2.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn self_attention_matches_the_reference_step_by_step() {
+        let (rows, dim, heads, layers) = (3, 40, 4, 2);
+        let mut cache = StepCache::new(rows, layers);
+        let mut keys = vec![Vec::new(); rows];
+        let mut vals = vec![Vec::new(); rows];
+        for step in 0..5 {
+            let qkv = values(rows * 3 * dim, step);
+            let out = self_attend(&mut cache, 1, &qkv, heads);
+            for r in 0..rows {
+                let row = &qkv[r * 3 * dim..(r + 1) * 3 * dim];
+                keys[r].extend_from_slice(&row[dim..2 * dim]);
+                vals[r].extend_from_slice(&row[2 * dim..]);
+                let want = reference(&row[..dim], &keys[r], &vals[r], heads);
+                for (a, b) in out[r * dim..(r + 1) * dim].iter().zip(&want) {
+                    assert!((a - b).abs() < 1e-5, "step {step} row {r}: {a} vs {b}");
+                }
+            }
+        }
+        // Layer 0 was never written.
+        assert!(cache.rows.iter().all(|h| h.layers[0].0.is_empty()));
+    }
+
+    #[test]
+    fn select_moves_single_uses_and_copies_repeats() {
+        let mut cache = StepCache::new(3, 1);
+        for (r, h) in cache.rows.iter_mut().enumerate() {
+            h.layers[0].0.push(r as f32);
+        }
+        let moved = cache.rows[2].layers[0].0.as_ptr();
+        cache.select(&[2, 0, 0]);
+        let firsts: Vec<f32> = cache.rows.iter().map(|h| h.layers[0].0[0]).collect();
+        assert_eq!(firsts, vec![2.0, 0.0, 0.0]);
+        assert_eq!(
+            cache.rows[0].layers[0].0.as_ptr(),
+            moved,
+            "a single use is a move"
+        );
+    }
+
+    #[test]
+    fn cross_attention_reads_each_rows_sentence() {
+        let (dim, heads, beams) = (32, 2, 3);
+        let sources: Vec<Arc<KeysValues>> = (0..2)
+            .map(|s| {
+                let len = 4 + s as usize;
+                Arc::new(KeysValues::from_layers(vec![(
+                    values(len * dim, 10 + s),
+                    values(len * dim, 20 + s),
+                )]))
+            })
+            .collect();
+        let queries = values(2 * beams * dim, 7);
+        let out = cross_attend(&sources, 0, &queries, dim, heads);
+        for r in 0..2 * beams {
+            let (k, v) = &sources[r / beams].layers[0];
+            let want = reference(&queries[r * dim..(r + 1) * dim], k, v, heads);
+            for (a, b) in out[r * dim..(r + 1) * dim].iter().zip(&want) {
+                assert!((a - b).abs() < 1e-5, "row {r}: {a} vs {b}");
+            }
+        }
+    }
+}
