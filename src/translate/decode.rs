@@ -369,18 +369,9 @@ struct Candidate {
     token: u32,
 }
 
-/// The `k` best (score, flat index) pairs, best first; ties go to the lower index.
+/// The `k` best (score, flat index) pairs, best first; ties go to the one seen first.
 fn top_k(values: impl Iterator<Item = (f32, usize)>, k: usize) -> Vec<(f32, usize)> {
-    let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
-    for (v, i) in values {
-        if best.len() == k && v.partial_cmp(&best[k - 1].0) != Some(std::cmp::Ordering::Greater) {
-            continue;
-        }
-        let pos = best.partition_point(|&(bv, _)| bv >= v);
-        best.insert(pos, (v, i));
-        best.truncate(k);
-    }
-    best
+    logits::merge_best(Vec::with_capacity(k + 1), values, k)
 }
 
 fn beam_search(

@@ -169,8 +169,10 @@ pub fn summarize(row: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> RowSumm
     }
 }
 
-/// Merges a block's best entries (all with higher indices) into the running best `k`.
-fn merge_best(
+/// Merges `more` into `best`, the running best `k` (value, index) pairs, best first. Among
+/// equal values the one merged earlier ranks first, so merging in index order breaks ties to
+/// the lower index.
+pub fn merge_best(
     mut best: Vec<(f32, usize)>,
     more: impl Iterator<Item = (f32, usize)>,
     k: usize,
