@@ -22,7 +22,7 @@ pub struct RunArgs {
     /// Output directory [default: briefs]
     #[arg(long, env = "NASHRA_OUT", value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Translation cache directory [default: <out>/.cache]
+    /// Translation cache directory [default: .cache inside the output directory]
     #[arg(long, env = "NASHRA_CACHE", value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// Files per article: any of html,md,json [default: html,md,json]
