@@ -70,9 +70,7 @@ impl Linear {
             packed: None,
         })
     }
-}
 
-impl Linear {
     /// [`Module::forward`], with the result as a row-major host vector `[rows][out_dim]` (for
     /// the host-side attention of decoding steps).
     fn forward_host(&self, x: &Tensor) -> Result<Vec<f32>> {
@@ -368,14 +366,12 @@ impl DecoderLayer {
     }
 }
 
-/// The source side of a batch after encoding, ready for decoding: the encoder output, and per
-/// decoder layer the cross-attention keys and values, computed once.
+/// The source side of a batch after encoding: the encoder output and each sentence's length
+/// ([`MarianModel::start_decoding`] turns them into cross-attention keys and values).
 #[derive(Debug, Clone)]
 pub struct EncodedBatch {
     /// `[batch, src_len, d_model]`; rows past a sentence's length are padding.
     pub hidden: Tensor,
-    /// `[batch, 1, 1, src_len]` additive mask: 0 on tokens, `f32::MIN` on padding.
-    pub pad_bias: Tensor,
     /// The number of real tokens of each sentence.
     pub lengths: Vec<usize>,
 }
@@ -510,7 +506,6 @@ impl MarianModel {
         }
         Ok(EncodedBatch {
             hidden: x,
-            pad_bias,
             lengths: lengths.to_vec(),
         })
     }
