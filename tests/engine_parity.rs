@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
-use nashra::translate::weights::{WeightsFormat, WeightsLocation};
+use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
 use nashra::translate::{DecodeOptions, EarlyStopping, Engine};
 use serde_json::Value;
 

@@ -16,6 +16,13 @@ fn sorted(entries: &[IndexEntry]) -> Vec<&IndexEntry> {
     v
 }
 
+/// Every index file of a run, as `(file name, contents)`: the one place that decides what the
+/// index is. Pure (no I/O), so a one-process run and a merge of shards, given the same
+/// entries, write byte-identical files.
+pub fn files(entries: &[IndexEntry]) -> Vec<(&'static str, String)> {
+    vec![("index.html", html(entries)), ("index.md", markdown(entries))]
+}
+
 pub fn html(entries: &[IndexEntry]) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

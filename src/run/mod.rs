@@ -456,14 +456,9 @@ pub fn run(
     // Index and manifest.
     briefs.sort_by_key(|(i, _)| *i);
     let entries: Vec<IndexEntry> = briefs.iter().map(|(_, b)| IndexEntry::of(b)).collect();
-    write(
-        &settings.out.join("index.html"),
-        &render::index::html(&entries),
-    )?;
-    write(
-        &settings.out.join("index.md"),
-        &render::index::markdown(&entries),
-    )?;
+    for (name, contents) in render::index::files(&entries) {
+        write(&settings.out.join(name), &contents)?;
+    }
     let by_index: HashMap<usize, &Brief> = briefs.iter().map(|(i, b)| (*i, b)).collect();
     for (i, a) in articles.iter().enumerate() {
         records.push(match (by_index.get(&i), article_errors.get(&i)) {

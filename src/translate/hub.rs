@@ -49,8 +49,8 @@ impl WeightsFile {
     }
 
     /// The file and the format to read it in.
-    pub fn location(&self) -> super::weights::WeightsLocation {
-        use super::weights::{WeightsFormat, WeightsLocation};
+    pub fn location(&self) -> super::model::weights::WeightsLocation {
+        use super::model::weights::{WeightsFormat, WeightsLocation};
         let format = match self {
             Self::Safetensors(_) => WeightsFormat::Safetensors,
             Self::Pytorch(_) => WeightsFormat::Pytorch,

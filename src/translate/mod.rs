@@ -1,26 +1,21 @@
 //! Arabic → English translation with an OPUS-MT Marian model on candle.
 //!
-//! Layers, from the bottom: [`config`] (the model's json files), [`weights`] (checkpoint
-//! files), [`model`] (the network, with [`kernels`] and [`attention`] for its hot loops),
-//! [`decode`] (greedy and beam search, with [`logits`] for the vocabulary-sized passes),
-//! [`engine`] (a loaded model that turns token ids into token ids), [`spm`] + [`tokenizer`]
-//! (text ↔ ids), [`hub`] (finding the files), [`batch`] (scheduling), [`translator`] (text
-//! in, text out).
+//! Layers, from the bottom: [`config`] (the model's json files), [`model`] (checkpoint files
+//! in `model::weights`, the network, and its hot loops: the packed projection kernels and
+//! the host attention), [`decode`] (greedy and beam search, with the vocabulary-sized logit
+//! passes), [`engine`] (a loaded model that turns token ids into token ids), [`tokenizer`]
+//! (sentencepiece and MarianTokenizer: text ↔ ids), [`hub`] (finding the files), [`batch`]
+//! (scheduling), [`translator`] (text in, text out).
 //! Nothing here knows about articles or briefs.
 
-pub mod attention;
 pub mod batch;
 pub mod config;
 pub mod decode;
 pub mod engine;
 pub mod hub;
-pub mod kernels;
-pub mod logits;
 pub mod model;
-pub mod spm;
 pub mod tokenizer;
 pub mod translator;
-pub mod weights;
 
 use std::path::{Path, PathBuf};
 

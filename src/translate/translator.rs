@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::batch::{self, BatchPolicy};
 use super::hub::{self, ModelFiles, ModelSource};
 use super::tokenizer::MarianTokenizer;
-use super::weights;
+use super::model::weights;
 use super::{DecodeOptions, Engine, TranslateError};
 
 /// One translated sentence.

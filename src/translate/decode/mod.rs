@@ -11,8 +11,9 @@ use candle_core::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::logits;
-use super::model::{DecoderState, EncodedBatch, MarianModel};
+pub(crate) mod logits;
+
+use crate::translate::model::{DecoderState, EncodedBatch, MarianModel};
 
 /// When beam search may stop for a sentence (`early_stopping` in transformers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -20,9 +20,13 @@ use candle_nn::{Embedding, LayerNorm, VarBuilder};
 
 use std::sync::Arc;
 
-use super::attention::{self, KeysValues, StepCache};
-use super::config::{Activation, MarianConfig};
-use super::kernels::{self, PackedWeights};
+pub(crate) mod attention;
+pub(crate) mod kernels;
+pub mod weights;
+
+use crate::translate::config::{Activation, MarianConfig};
+use attention::{KeysValues, StepCache};
+use kernels::PackedWeights;
 
 /// A dense layer `y = x Wᵀ + b` that flattens all leading dimensions into rows first, so the
 /// product is one large matrix multiplication instead of one small one per batch entry.

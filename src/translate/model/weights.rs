@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use sha2::{Digest, Sha256};
 
-use super::TranslateError;
+use crate::translate::TranslateError;
 
 /// The on-disk format of a weights file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

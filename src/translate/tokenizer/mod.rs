@@ -14,7 +14,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::spm::{SentencePiece, SPACE};
+pub mod spm;
+
+use spm::{SentencePiece, SPACE};
 
 /// Errors loading a tokenizer; each names the file and the cause.
 #[derive(Debug, thiserror::Error)]
