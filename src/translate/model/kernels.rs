@@ -62,14 +62,6 @@ impl PackedWeights {
         Self { n, k, panels }
     }
 
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
-    pub fn k(&self) -> usize {
-        self.k
-    }
-
     /// `out[m][j] = Σ_kk x[m][kk] · W[j][kk] + bias[j]` for `x` row-major `[m, k]`; `out` is
     /// row-major `[m, n]`. Call only when [`available`] says so.
     pub fn matmul(&self, x: &[f32], m: usize, bias: Option<&[f32]>, out: &mut [f32]) {
