@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::translate::{BatchPolicy, BatchReport, DecodeOptions, TranslateError, Translator};
+use crate::translate::{
+    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, TranslateError, Translator,
+};
 
 /// What to measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,16 @@ pub struct BenchReport {
     pub model_load_s: f64,
     pub peak_rss_mib: f64,
     pub settings: BenchSettings,
+}
+
+/// The name a report gives nashra: its kernels and weight precision, e.g. `nashra (avx512,
+/// int8)`.
+fn system_name(compute: Compute) -> String {
+    let precision = match compute.quantize {
+        Quantize::None => "f32",
+        Quantize::Int8 => "int8",
+    };
+    format!("nashra ({}, {precision})", compute.isa)
 }
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB; 0 where unknown.
@@ -103,7 +115,7 @@ pub fn run(
     let seconds = started.elapsed().as_secs_f64();
     let sentences = out.iter().filter(|t| t.source_tokens > 0).count();
     Ok(BenchReport {
-        system: "nashra (candle, f32)".into(),
+        system: system_name(translator.engine().model().compute()),
         sentences,
         seconds,
         sent_per_s: sentences as f64 / seconds,

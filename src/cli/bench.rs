@@ -77,6 +77,9 @@ fn model_flags(m: &ModelArgs) -> Vec<String> {
     if let Some(r) = &m.revision {
         v.extend(["--revision".into(), r.clone()]);
     }
+    if let Some(q) = m.quantize {
+        v.extend(["--quantize".into(), q.to_string()]);
+    }
     v
 }
 

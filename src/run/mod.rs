@@ -331,7 +331,11 @@ pub fn run(
     // Translation, group by group, through the cache.
     let weights_sha256 = translator.weights_sha256()?.to_string();
     let settings_json = serde_json::to_string(&settings.decode).expect("settings serialise");
-    let fingerprint = cache::fingerprint(&weights_sha256, &settings_json);
+    let quantize = translator.engine().model().compute().quantize;
+    let fingerprint = cache::fingerprint(
+        &cache::weights_id(&weights_sha256, quantize),
+        &settings_json,
+    );
     let cache_dir = settings
         .cache_dir
         .clone()
@@ -345,6 +349,7 @@ pub fn run(
         id: translator.files().id.clone(),
         revision: translator.files().revision.clone(),
         weights_sha256: weights_sha256.clone(),
+        quantize,
     };
     let decoding = decoding_info(&settings.decode);
     let mut counts = Counts {

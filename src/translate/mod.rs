@@ -23,6 +23,7 @@ pub use batch::BatchPolicy;
 pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
 pub use engine::Engine;
 pub use hub::{ModelFiles, ModelSource};
+pub use model::{Compute, Isa, Quantize};
 pub use translator::{BatchReport, Translation, Translator};
 
 /// Everything that can go wrong between a model's files and a translation. Every message
@@ -50,6 +51,8 @@ pub enum TranslateError {
     Model(#[from] hub::ModelError),
     #[error(transparent)]
     Tokenizer(#[from] tokenizer::TokenizerError),
+    #[error(transparent)]
+    Cpu(#[from] model::IsaError),
     #[error("model computation failed: {0}")]
     Compute(#[from] candle_core::Error),
 }

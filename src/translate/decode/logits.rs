@@ -12,6 +12,8 @@
 //! feeds a log-sum-exp, which shifts a whole row by one constant, so no ranking within a row
 //! depends on it); [`top_k`] is exact, ties to the lower index.
 
+use crate::translate::model::Isa;
+
 /// Lanes processed together; wide enough for one AVX-512 register of f32.
 const LANES: usize = 16;
 
@@ -19,13 +21,12 @@ const LANES: usize = 16;
 pub fn max(row: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was just detected.
-            return unsafe { max_avx512(row) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the feature was just detected.
-            return unsafe { max_avx2(row) };
+        match Isa::active() {
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
+            Isa::Avx512 => return unsafe { max_avx512(row) },
+            // SAFETY: as above.
+            Isa::Avx2 => return unsafe { max_avx2(row) },
+            Isa::Generic => {}
         }
     }
     max_generic(row)
@@ -35,36 +36,51 @@ pub fn max(row: &[f32]) -> f32 {
 pub fn exp_sum(row: &[f32], shift: f32) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was just detected.
-            return unsafe { exp_sum_avx512(row, shift) };
-        }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the features were just detected.
-            return unsafe { exp_sum_avx2(row, shift) };
+        match Isa::active() {
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
+            Isa::Avx512 => return unsafe { exp_sum_avx512(row, shift) },
+            // SAFETY: as above.
+            Isa::Avx2 => return unsafe { exp_sum_avx2(row, shift) },
+            Isa::Generic => {}
         }
     }
     exp_sum_generic(row, shift)
 }
 
+/// `max_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn max_avx512(row: &[f32]) -> f32 {
     max_generic(row)
 }
 
+/// `max_generic` compiled for AVX2.
+///
+/// # Safety
+/// The CPU has AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn max_avx2(row: &[f32]) -> f32 {
     max_generic(row)
 }
 
+/// `exp_sum_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn exp_sum_avx512(row: &[f32], shift: f32) -> f32 {
     exp_sum_generic(row, shift)
 }
 
+/// `exp_sum_generic` compiled for AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn exp_sum_avx2(row: &[f32], shift: f32) -> f32 {
