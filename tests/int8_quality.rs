@@ -149,8 +149,8 @@ fn int8_first_step_logits_stay_close_to_f32() {
     for name in ["copy", "aren"] {
         let (err, scale) = first_step_logit_error(name);
         eprintln!("{name}: largest int8 logit error {err:.4} (largest |logit| {scale:.2})");
-        // Measured 2026-12-01: see BENCHMARKS.md; the bound leaves room for other CPUs' paths
-        // (they give the same integers, so the same error).
-        assert!(err < 0.02 * scale, "{name}: {err} against {scale}");
+        // Measured 2026-12-01: 0.354 of 19.6 (copy), 0.228 of 14.2 (aren), i.e. 1.8 % and
+        // 1.6 % of the largest logit; every CPU path gives the same integers, so the same.
+        assert!(err < 0.025 * scale, "{name}: {err} against {scale}");
     }
 }
