@@ -144,8 +144,7 @@ pub fn discover_excluding(inputs: &[PathBuf], exclude: &[&Path]) -> Result<Found
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
     let is_excluded = |p: &Path| {
-        !excluded.is_empty()
-            && std::fs::canonicalize(p).is_ok_and(|c| excluded.iter().any(|e| *e == c))
+        !excluded.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| excluded.contains(&c))
     };
     let mut found = Found::default();
     let mut seen = std::collections::HashSet::new();
