@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::bounds::{self, MAX_SENTENCE_CHARS};
 use super::cache::{self, CachedTranslation, TranslationCache};
 use super::lock::RunLock;
-use super::manifest::{self, ArticleRecord, Counts, Manifest, StageTimes, Throughput, Unwritten};
+use super::manifest::{self, ArticleRecord, Manifest, Unwritten, Work};
 use super::paths::RunPaths;
 use super::{ExitStatus, Progress, RunError, RunOutcome, RunSettings};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
@@ -21,15 +21,6 @@ use crate::fsutil::{is_temp_name, write_atomic};
 use crate::ingest::{self, IngestError, RawDoc};
 use crate::render;
 use crate::translate::{batch, DecodeOptions, Translation, Translator};
-
-/// Running totals of the work done.
-#[derive(Debug, Default)]
-struct Tally {
-    sentences: usize,
-    translated: usize,
-    source_tokens: usize,
-    times: StageTimes,
-}
 
 /// One run of the nightly job, between its stages.
 pub struct Run<'a> {
@@ -51,7 +42,7 @@ pub struct Run<'a> {
     records: Vec<ArticleRecord>,
     warnings: Vec<String>,
     unwritten: Vec<Unwritten>,
-    tally: Tally,
+    work: Work,
 }
 
 impl<'a> Run<'a> {
@@ -100,7 +91,7 @@ impl<'a> Run<'a> {
             records: Vec::new(),
             warnings: Vec::new(),
             unwritten: Vec::new(),
-            tally: Tally::default(),
+            work: Work::default(),
         })
     }
 
@@ -150,7 +141,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        self.tally.times.clean_s += t.elapsed().as_secs_f64();
+        self.work.times.clean_s += t.elapsed().as_secs_f64();
         Ok(())
     }
 
@@ -187,7 +178,7 @@ impl<'a> Run<'a> {
             }
         }
         self.done = vec![None; self.articles.len()];
-        self.tally.times.clean_s += t.elapsed().as_secs_f64();
+        self.work.times.clean_s += t.elapsed().as_secs_f64();
         let total = self.articles.len() + self.records.len();
         progress.articles_read(total, self.articles.len());
     }
@@ -239,7 +230,7 @@ impl<'a> Run<'a> {
         progress: &mut dyn Progress,
     ) -> Result<(), RunError> {
         let missing = self.missing(group.clone());
-        self.tally.sentences += self.articles[group]
+        self.work.sentences += self.articles[group]
             .iter()
             .map(|a| units(a).count())
             .sum::<usize>();
@@ -252,9 +243,9 @@ impl<'a> Run<'a> {
                 self.translator
                     .translate(&refs, &self.settings.decode, &self.settings.batch)?;
             let seconds = t.elapsed().as_secs_f64();
-            self.tally.times.translate_s += seconds;
-            self.tally.translated += wave.len();
-            self.tally.source_tokens += out.iter().map(|t| t.source_tokens).sum::<usize>();
+            self.work.times.translate_s += seconds;
+            self.work.translated += wave.len();
+            self.work.source_tokens += out.iter().map(|t| t.source_tokens).sum::<usize>();
             progress.translated(wave.len(), seconds);
             self.remember(wave, out);
         }
@@ -323,7 +314,7 @@ impl<'a> Run<'a> {
             .into_par_iter()
             .map(|i| (i, self.write_briefs(&self.articles[i], &lookup)))
             .collect();
-        self.tally.times.render_s += t.elapsed().as_secs_f64();
+        self.work.times.render_s += t.elapsed().as_secs_f64();
         for (i, result) in rendered {
             self.done[i] = Some(result);
         }
@@ -393,48 +384,33 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Every document's record, sorted by path, then the manifest of the run so far.
+    /// Every document's record, then the manifest of the run so far.
     fn manifest(&self) -> Manifest {
         let mut records = self.records.clone();
         for (a, done) in self.articles.iter().zip(&self.done) {
-            records.push(match done {
+            let mut r = match done {
                 Some(Ok(entry)) => ArticleRecord::ok(a, &entry.slug, &self.settings.formats),
                 Some(Err(e)) => ArticleRecord::failed(&a.path, e.clone()),
                 None => ArticleRecord::failed(&a.path, "not rendered".into()),
-            });
+            };
+            r.warnings.clone_from(&a.warnings);
+            records.push(r);
         }
-        records.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut times = self.tally.times.clone();
-        times.total_s = self.started.elapsed().as_secs_f64();
-        let per_s = |n: usize| {
-            if times.translate_s > 0.0 {
-                n as f64 / times.translate_s
-            } else {
-                0.0
-            }
-        };
+        let mut work = self.work.clone();
+        work.times.total_s = self.started.elapsed().as_secs_f64();
         let s = self.settings;
-        Manifest {
-            model: self.model.clone(),
-            settings: manifest::Settings {
-                decoding: self.decoding.clone(),
-                batch: s.batch,
-                threads: s.threads,
-                summary_sentences: s.summary_sentences,
-                formats: s.formats,
-                cache: self.cache.path().display().to_string(),
-            },
-            counts: Counts::of(&records, self.tally.sentences, self.tally.translated),
-            throughput: Throughput {
-                source_tokens: self.tally.source_tokens,
-                source_tokens_per_s: per_s(self.tally.source_tokens),
-                sentences_per_s: per_s(self.tally.translated),
-            },
-            times,
-            articles: records,
-            warnings: self.warnings.clone(),
-            unwritten: self.unwritten.clone(),
-        }
+        let settings = manifest::Settings {
+            decoding: self.decoding.clone(),
+            batch: s.batch,
+            threads: s.threads,
+            summary_sentences: s.summary_sentences,
+            formats: s.formats,
+            cache: self.cache.path().display().to_string(),
+        };
+        let mut m = Manifest::of(self.model.clone(), settings, records, &work);
+        m.warnings.clone_from(&self.warnings);
+        m.unwritten.clone_from(&self.unwritten);
+        m
     }
 }
 
