@@ -299,6 +299,19 @@ fn outputs_inside_the_input_folder_are_never_read_back() {
         let m = manifest(&out);
         assert_eq!(m["counts"]["articles"], 5, "{}", stderr(&o));
     }
+    // Named explicitly, an output is still not an input.
+    let brief = out.join(
+        manifest(&out)["articles"][0]["outputs"][0]
+            .as_str()
+            .unwrap(),
+    );
+    let o = run_cmd(input.path(), &out, &["--formats", "html,json"])
+        .arg(&brief)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(manifest(&out)["counts"]["articles"], 5);
+    assert!(stderr(&o).contains("not read as input"), "{}", stderr(&o));
     // Also with the cache folder placed among the inputs.
     let cache = input.path().join("cache");
     let o = run(
@@ -308,6 +321,19 @@ fn outputs_inside_the_input_folder_are_never_read_back() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(manifest(&out)["counts"]["articles"], 5);
+}
+
+#[test]
+fn an_output_folder_above_the_inputs_excludes_only_itself() {
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("articles");
+    std::fs::create_dir(&input).unwrap();
+    samples(&input);
+    for _ in 0..2 {
+        let o = run(&input, work.path(), &["--formats", "html"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(manifest(work.path())["counts"]["ok"], 5);
+    }
 }
 
 #[test]
