@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
 use crate::run::{self, Formats, Progress, RunPaths, RunSettings};
-use crate::translate::BatchPolicy;
+use crate::translate::{BatchPolicy, DecodeOptions};
 
 /// Turn a folder of Arabic articles into bilingual briefs.
 #[derive(Debug, clap::Args)]
@@ -168,22 +168,7 @@ impl Progress for Log {
 pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     init_debug_log();
     let file = read_config(args.config.as_deref())?;
-    let threads = configure_threads(args.threads.or(file.threads))?;
-    let inputs = if args.inputs.is_empty() {
-        file.inputs.clone().unwrap_or_default()
-    } else {
-        args.inputs.clone()
-    };
-    if inputs.is_empty() {
-        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
-    }
-    let formats = Formats::parse(
-        args.formats
-            .as_deref()
-            .or(file.formats.as_deref())
-            .unwrap_or("html,md,json"),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let quiet = args.quiet || file.quiet.unwrap_or(false);
     let model_args = ModelArgs {
         model: args.model.model.clone().or(file.model.clone()),
         revision: args.model.revision.clone().or(file.revision.clone()),
@@ -195,24 +180,44 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         min_length: args.decode.min_length.or(file.min_length),
         ..args.decode.clone()
     };
-    let quiet = args.quiet || file.quiet.unwrap_or(false);
-    let out = args
-        .out
-        .or(file.out)
-        .unwrap_or_else(|| PathBuf::from("briefs"));
-    let cache_dir = args.cache.or(file.cache);
-    let paths = RunPaths::new(out.clone(), cache_dir.clone());
+    let mut settings = settings(args, file)?;
+    let paths = RunPaths::of(&settings);
     // The lock comes before the model: a second run on this folder is refused at once.
-    let lock = run::lock_out(&paths, args.wait)?;
+    let lock = run::lock_out(&paths, settings.wait_for_lock)?;
     let translator = model_args.load()?;
-    let settings = RunSettings {
+    settings.decode = decode_args.apply(translator.engine().default_options());
+    translator.engine().validate(&settings.decode)?;
+    let outcome = with_progress(quiet, |p| {
+        run::run_locked(&settings, &translator, paths, lock, p)
+    })?;
+    report(&outcome, &settings.out, quiet);
+    Ok(ExitCode::from(outcome.exit_code))
+}
+
+/// The run's settings from flags, environment and file; decoding options are the model's
+/// defaults until the caller applies the decoding flags to them.
+fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
+    let inputs = if args.inputs.is_empty() {
+        file.inputs.unwrap_or_default()
+    } else {
+        args.inputs
+    };
+    if inputs.is_empty() {
+        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
+    }
+    let formats = args.formats.or(file.formats);
+    Ok(RunSettings {
         inputs,
-        out,
-        cache_dir,
-        formats,
-        decode: decode_args.apply(translator.engine().default_options()),
+        out: args
+            .out
+            .or(file.out)
+            .unwrap_or_else(|| PathBuf::from("briefs")),
+        cache_dir: args.cache.or(file.cache),
+        formats: Formats::parse(formats.as_deref().unwrap_or("html,md,json"))
+            .map_err(anyhow::Error::msg)?,
+        decode: DecodeOptions::default(),
         batch: BatchPolicy::tokens(args.batch_tokens.or(file.batch_tokens).unwrap_or(4096)),
-        threads,
+        threads: configure_threads(args.threads.or(file.threads))?,
         summary_sentences: args
             .summary_sentences
             .or(file.summary_sentences)
@@ -223,13 +228,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
             .or(file.max_article_bytes)
             .unwrap_or(crate::ingest::DEFAULT_MAX_ARTICLE_BYTES),
         wait_for_lock: args.wait,
-    };
-    translator.engine().validate(&settings.decode)?;
-    let outcome = with_progress(quiet, |p| {
-        run::run_locked(&settings, &translator, paths, lock, p)
-    })?;
-    report(&outcome, &settings.out, quiet);
-    Ok(ExitCode::from(outcome.exit_code))
+    })
 }
 
 /// `RUST_LOG=nashra=debug` shows each model call of the run as it starts.
