@@ -17,7 +17,7 @@ use super::paths::RunPaths;
 use super::{ExitStatus, Progress, RunError, RunOutcome, RunSettings};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
 use crate::clean::{self, Article};
-use crate::fsutil::{is_temp_name, write_atomic};
+use crate::fsutil::{is_temp_name, write_if_changed};
 use crate::ingest::{self, IngestError, RawDoc};
 use crate::render;
 use crate::translate::{batch, DecodeOptions, Translation, Translator};
@@ -376,7 +376,7 @@ impl<'a> Run<'a> {
     }
 
     fn save(&mut self, path: &Path, contents: &str) {
-        if let Err(e) = write_atomic(path, contents.as_bytes()) {
+        if let Err(e) = write_if_changed(path, contents.as_bytes()) {
             self.unwritten.push(Unwritten {
                 path: path.display().to_string(),
                 error: e.to_string(),
@@ -462,7 +462,7 @@ fn decoding_info(d: &DecodeOptions) -> DecodingInfo {
 }
 
 fn write(path: &Path, content: &str) -> Result<(), RunError> {
-    write_atomic(path, content.as_bytes()).map_err(|error| RunError::Output {
+    write_if_changed(path, content.as_bytes()).map_err(|error| RunError::Output {
         path: path.to_path_buf(),
         error,
     })
