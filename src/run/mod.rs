@@ -117,9 +117,17 @@ pub enum RunError {
 }
 
 enum Loaded {
+    /// Decoded, waiting to be cleaned with the rest of the batch.
+    Read(Box<ingest::Doc>),
     Ok(Box<Article>),
-    Failed { origin: String, error: String },
-    Skipped { origin: String, reason: String },
+    Failed {
+        origin: String,
+        error: String,
+    },
+    Skipped {
+        origin: String,
+        reason: String,
+    },
 }
 
 /// Reads and cleans one file's documents.
@@ -136,16 +144,38 @@ fn load_file(path: &Path) -> Vec<Loaded> {
                     origin: error.split(": ").next().unwrap_or_default().to_string(),
                     error,
                 },
-                Ok(raw) => match clean::structure(&ingest::decode(&raw)) {
-                    Ok(a) => Loaded::Ok(Box::new(a)),
-                    Err(skip) => Loaded::Skipped {
-                        origin: raw.origin,
-                        reason: skip.reason,
-                    },
-                },
+                Ok(raw) => Loaded::Read(Box::new(ingest::decode(&raw))),
             })
             .collect(),
     }
+}
+
+/// Cleans the decoded documents as one batch (a site's template is learnt across them),
+/// keeping every other record in its place.
+fn clean_batch(loaded: Vec<Loaded>) -> Vec<Loaded> {
+    let mut docs = Vec::new();
+    let mut slots = Vec::new();
+    for l in loaded {
+        match l {
+            Loaded::Read(d) => {
+                docs.push(*d);
+                slots.push(None);
+            }
+            other => slots.push(Some(other)),
+        }
+    }
+    let mut cleaned = clean::structure_batch(&docs).into_iter().zip(&docs);
+    let mut next = || match cleaned.next().expect("one result per document") {
+        (Ok(a), _) => Loaded::Ok(Box::new(a)),
+        (Err(skip), doc) => Loaded::Skipped {
+            origin: doc.origin.clone(),
+            reason: skip.reason,
+        },
+    };
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or_else(&mut next))
+        .collect()
 }
 
 /// The normalised texts of an article the model must translate: title, headings, sentences.
@@ -246,7 +276,7 @@ pub fn build_brief(
             .iter()
             .map(|d| DroppedLine {
                 line: d.line,
-                reason: d.reason.clone(),
+                reason: d.reason.to_string(),
                 text: d.text.clone(),
             })
             .collect(),
@@ -301,7 +331,7 @@ pub fn run(
                 .join(", "),
         ));
     }
-    let loaded: Vec<Loaded> = files.par_iter().flat_map(|f| load_file(f)).collect();
+    let loaded = clean_batch(files.par_iter().flat_map(|f| load_file(f)).collect());
     times.clean_s = t.elapsed().as_secs_f64();
 
     let mut records: Vec<ArticleRecord> = Vec::new();
@@ -324,6 +354,7 @@ pub fn run(
             Loaded::Skipped { origin, reason } => {
                 records.push(ArticleRecord::skipped(&origin, reason))
             }
+            Loaded::Read(_) => unreachable!("clean_batch cleans every decoded document"),
         }
     }
     progress.articles_read(articles.len() + records.len(), articles.len());
