@@ -807,12 +807,23 @@ mod tests {
 
     #[test]
     fn a_read_also_marker_ends_the_article_and_what_follows_is_another() {
-        let text =
-            format!("{BODY1}\n{BODY2}\nاقرأ أيضاً\n{BODY2} وهذا خبر آخر.\n{BODY1} وهذا أيضا.");
+        // The marker, the other article's headline, its text.
+        let text = format!(
+            "{BODY1}\n{BODY2}\nاقرأ أيضاً\nالرئيس يستقبل وفدا اقتصاديا\n{BODY2} وهذا خبر آخر.\n{BODY1} وهذا أيضا."
+        );
         let labels = run(&text);
         assert_eq!(labels[2].1, Label::Drop(Reason::ReadAlso));
-        assert_eq!(labels[3].1, Label::Drop(Reason::AfterReadAlso));
-        assert_eq!(labels[4].1, Label::Drop(Reason::AfterReadAlso));
+        for (_, l) in &labels[3..] {
+            assert_eq!(*l, Label::Drop(Reason::AfterReadAlso));
+        }
+    }
+
+    #[test]
+    fn a_bare_read_more_between_paragraphs_does_not_end_the_article() {
+        let text = format!("{BODY1}\nاقرأ المزيد\n{BODY2}");
+        let labels = run(&text);
+        assert_eq!(labels[1].1, Label::Drop(Reason::ReadAlso));
+        assert_eq!(labels[2].1, Label::Body);
     }
 
     #[test]
