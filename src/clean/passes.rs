@@ -159,6 +159,10 @@ pub fn line_shapes(p: &mut Page) {
             p.drop_line(i, Reason::ScraperLine, Pass::LineShape);
             continue;
         }
+        if shapes::is_social_embed(l) {
+            p.drop_line(i, Reason::SocialEmbed, Pass::LineShape);
+            continue;
+        }
         let short = l.words <= 14 && l.function_words <= 2;
         if short && metadata::is_date_line(l.text) {
             p.meta[i] = Some(Meta::Date);
@@ -175,8 +179,6 @@ pub fn line_shapes(p: &mut Page) {
             Some(Reason::NumbersOrSymbols)
         } else if !l.is_arabic() {
             Some(Reason::NoArabic)
-        } else if shapes::is_social_embed(l) {
-            Some(Reason::SocialEmbed)
         } else if shapes::is_widget(l) {
             Some(Reason::Widget)
         } else if shapes::is_glued_run(l) {
@@ -312,10 +314,15 @@ fn clusters(p: &Page) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut last: Option<usize> = None;
     for i in (0..p.lines.len()).filter(|&i| p.good[i]) {
+        // A short gap of furniture without metadata (a picture and its caption, an embedded
+        // post) sits inside an article; metadata or a longer stretch of furniture does not.
         let joins = last.is_some_and(|a| {
             let between = a + 1..i;
             let breakers = between.clone().filter(|&j| p.breaker(j)).count();
-            !between.clone().any(|j| p.hard_end(j)) && breakers < 2 && between.len() <= 12
+            let short_gap = between.len() <= 4 && !between.clone().any(|j| p.meta[j].is_some());
+            !between.clone().any(|j| p.hard_end(j))
+                && (breakers < 2 || short_gap)
+                && between.len() <= 12
         });
         match (joins, out.last_mut()) {
             (true, Some(c)) => c.1 = i,
@@ -327,11 +334,12 @@ fn clusters(p: &Page) -> Vec<(usize, usize)> {
 }
 
 /// Whether a line could be a headline: Arabic, three to thirty words, not prose, not a label
-/// ending in `:`, not metadata.
+/// ending in `:`, not metadata, not the site's template.
 fn title_shaped(p: &Page, i: usize) -> bool {
     let l = &p.lines[i];
     p.open(i)
         && p.meta[i].is_none()
+        && p.shared[i].is_none()
         && !p.good[i]
         && l.is_arabic()
         && (3..=30).contains(&l.words)
@@ -530,6 +538,8 @@ pub fn header(p: &mut Page) {
             meta_reason(m)
         } else if p.repeated[i] {
             Reason::Repeats(p.lines[other_copy(p, i)].number)
+        } else if let Some(n) = p.shared[i] {
+            Reason::SharedInBatch(n)
         } else if top.contains(&i) {
             let after_masthead = i > 0 && p.markers[i - 1] == Some(Marker::Masthead);
             if after_masthead {
@@ -725,6 +735,8 @@ pub fn tail(p: &mut Page) {
         let l = &lines[i];
         let reason = if let Some(m) = p.meta[i] {
             meta_reason(m)
+        } else if let Some(n) = p.shared[i] {
+            Reason::SharedInBatch(n)
         } else if after_read_also {
             Reason::AfterReadAlso
         } else if l.is_bullet() {

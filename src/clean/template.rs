@@ -3,8 +3,9 @@
 //! all of them.
 //!
 //! "Unrelated" matters: the same wire story published by two sites, or one file saved twice,
-//! shares whole paragraphs, and those are the article, not a template. Articles that share a
-//! long prose line (or the same content) are joined into one *story group* first (union-find),
+//! shares whole paragraphs, and those are the article, not a template. Articles that share
+//! two long prose lines (or one that is most of one's prose) are joined into one *story
+//! group* first (union-find),
 //! and a line counts as template only when it occurs in two or more story groups. All of it is
 //! hash maps over the lines: linear in the size of the batch.
 
@@ -42,22 +43,41 @@ fn is_story_line(l: &Line) -> bool {
     l.words >= 12 && l.is_prose()
 }
 
+/// Joins articles that tell the same story: two shared prose lines, or one that is most of
+/// one article's prose. (One shared sentence alone may be a site's standard closing line.)
+fn story_groups(docs: &[Vec<Line>]) -> Groups {
+    let prose: Vec<usize> = docs
+        .iter()
+        .map(|d| d.iter().filter(|l| is_story_line(l)).count())
+        .collect();
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
+    let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    for (d, lines) in docs.iter().enumerate() {
+        for l in lines.iter().filter(|l| is_story_line(l)) {
+            match first_with.get(l.folded.as_str()) {
+                Some(&other) if other != d => *pairs.entry((other, d)).or_insert(0) += 1,
+                Some(_) => {}
+                None => {
+                    first_with.insert(&l.folded, d);
+                }
+            }
+        }
+    }
+    let mut groups = Groups((0..docs.len()).collect());
+    for ((a, b), shared) in pairs {
+        if shared >= 2 || shared * 2 > prose[a].min(prose[b]) {
+            groups.union(a, b);
+        }
+    }
+    groups
+}
+
 impl SiteTemplate {
     /// Learns the template of a batch of article texts.
     pub fn learn<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
         let docs: Vec<Vec<Line>> = texts.into_iter().map(split).collect();
-        let mut groups = Groups((0..docs.len()).collect());
-        let mut first_with: HashMap<&str, usize> = HashMap::new();
-        for (d, lines) in docs.iter().enumerate() {
-            for l in lines.iter().filter(|l| is_story_line(l)) {
-                match first_with.get(l.folded.as_str()) {
-                    Some(&other) => groups.union(d, other),
-                    None => {
-                        first_with.insert(&l.folded, d);
-                    }
-                }
-            }
-        }
+        let groups = story_groups(&docs);
+        let mut groups = groups;
         // Count, for each line, the story groups it occurs in.
         let mut seen: HashMap<&str, (usize, usize)> = HashMap::new(); // line → (last group, count)
         for (d, lines) in docs.iter().enumerate() {
