@@ -362,23 +362,30 @@ fn metadata_of(doc: &Doc, lines: &[Line], decisions: &[Decision]) -> Metadata {
         }
     }
     if meta.date.is_none() {
-        let parsed = |after: bool| {
-            dates
-                .iter()
-                .filter(|(a, _)| *a == after)
-                .find_map(|(_, l)| metadata::find_date(l.text).map(|d| (d, l.text)))
-        };
-        if let Some((date, text)) = parsed(true).or_else(|| parsed(false)) {
-            meta.date = Some(date);
-            meta.date_text = Some(text.to_string());
-        } else if meta.date_text.is_none() {
-            meta.date_text = dates.first().map(|(_, l)| l.text.to_string());
-        }
+        choose_date(&mut meta, &dates);
     }
     if meta.source.is_none() {
         meta.source = meta.site.clone();
     }
     meta
+}
+
+/// The publication date among the page's date lines (`(under the title, line)`): the first
+/// that parses under the title, else above it (a site's clock); else the first line's text
+/// as written (a Hijri or relative date).
+fn choose_date(meta: &mut Metadata, dates: &[(bool, &Line)]) {
+    let parsed = |under: bool| {
+        dates
+            .iter()
+            .filter(|(u, _)| *u == under)
+            .find_map(|(_, l)| metadata::find_date(l.text).map(|d| (d, l.text)))
+    };
+    if let Some((date, text)) = parsed(true).or_else(|| parsed(false)) {
+        meta.date = Some(date);
+        meta.date_text = Some(text.to_string());
+    } else if meta.date_text.is_none() {
+        meta.date_text = dates.first().map(|(_, l)| l.text.to_string());
+    }
 }
 
 fn fill(slot: &mut Option<String>, value: Option<String>) {

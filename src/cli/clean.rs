@@ -118,7 +118,7 @@ pub fn execute(args: CleanArgs) -> anyhow::Result<ExitCode> {
             if args.json {
                 println!("{}", serde_json::to_string(&e)?);
             } else {
-                println!("{e}");
+                print!("{e}");
             }
         }
     }
