@@ -296,7 +296,9 @@ pub fn body_run(p: &mut Page) {
         |p: &Page, (a, b): (usize, usize)| (a..=b).filter(|&i| p.good[i]).count() >= 2;
     let (mut start, mut end) = clusters[main];
     for &c in &clusters[main + 1..] {
-        if !substantial(p, c) || (end..c.0).any(|i| p.hard_end(i)) {
+        // Below the body, one long paragraph is text too (a notice is shorter).
+        let more_text = substantial(p, c) || prose(&c) >= 300;
+        if !more_text || (end..c.0).any(|i| p.hard_end(i)) {
             break;
         }
         end = c.1;
@@ -493,15 +495,17 @@ fn extend_body_up(p: &mut Page, t: usize) {
 }
 
 /// After the body run, lines that read as continued text (eight words or more with clause
-/// punctuation and a function word, like a last list item cut short) join it, up to the
-/// first line that does not.
+/// punctuation and a function word, like a last list item cut short, and not one of a run
+/// of headlines) join it, up to the first line that does not.
 pub fn extend_body_down(p: &mut Page) {
     let Some((start, mut end)) = p.body else {
         return;
     };
+    let runs = headline_runs(p);
     while end + 1 < p.lines.len() {
         let l = &p.lines[end + 1];
         let continued = p.open(end + 1)
+            && !runs[end + 1]
             && p.meta[end + 1].is_none()
             && l.is_arabic()
             && l.words >= 8
@@ -836,6 +840,16 @@ mod tests {
         let labels = run(&text);
         assert_eq!(labels[1].1, Label::Drop(Reason::ReadAlso));
         assert_eq!(labels[2].1, Label::Body);
+    }
+
+    #[test]
+    fn a_long_paragraph_after_a_block_of_furniture_is_still_the_article() {
+        let long = format!("{BODY1} {BODY2} {BODY1}");
+        let text = format!(
+            "{BODY1}\n{BODY2}\nPhoto gallery\n12\nA+ A-\nShare this\n(c) agency\n{long}"
+        );
+        let labels = run(&text);
+        assert_eq!(labels[7].1, Label::Body);
     }
 
     #[test]
