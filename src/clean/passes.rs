@@ -9,8 +9,10 @@
 //! 4. [`template`]: lines shared with unrelated articles of the batch;
 //! 5. [`body_run`]: the densest run of prose (jusText's good paragraphs, clustered across
 //!    short lines and broken by furniture and end-of-article markers);
-//! 6. [`title`]: the first headline-shaped line above the body that shares its words;
-//! 7. [`header`], [`body`], [`tail`]: everything above, inside and below the body run,
+//! 6. [`title`]: the first headline-shaped line above the body that shares its words (and
+//!    body fragments right under it join the body);
+//! 7. [`extend_body_down`]: continued text right after the body joins it;
+//! 8. [`header`], [`body`], [`tail`]: everything above, inside and below the body run,
 //!    decided from its context.
 
 use std::collections::HashSet;
@@ -494,7 +496,7 @@ fn extend_body_up(p: &mut Page, t: usize) {
     }
 }
 
-/// After the body run, lines that read as continued text (eight words or more with clause
+/// Pass 7: after the body run, lines that read as continued text (eight words or more with clause
 /// punctuation and a function word, like a last list item cut short, and not one of a run
 /// of headlines) join it, up to the first line that does not.
 pub fn extend_body_down(p: &mut Page) {
@@ -519,7 +521,7 @@ pub fn extend_body_down(p: &mut Page) {
     p.body = Some((start, end));
 }
 
-/// Pass 7: above the body run. Metadata where its shape says so; the page's header block
+/// Pass 8a: above the body run. Metadata where its shape says so; the page's header block
 /// (site name, masthead names); short labels; runs of other articles' headlines before the
 /// title; a dek (subtitle) under the title.
 pub fn header(p: &mut Page) {
@@ -643,7 +645,7 @@ fn headline_runs(p: &Page) -> Vec<bool> {
         .collect()
 }
 
-/// Pass 8: inside the body run. Copies and template lines go, publication stamps go, the
+/// Pass 8b: inside the body run. Copies and template lines go, publication stamps go, the
 /// teasers after an inline read-also marker go, bullet lists of links go; the rest is a
 /// heading (a short headline-shaped line followed by longer text) or body.
 pub fn body(p: &mut Page) {
@@ -714,7 +716,7 @@ fn body_drop(
     None
 }
 
-/// Pass 9: below the body run. Metadata where its shape says so; the article embedded after
+/// Pass 8c: below the body run. Metadata where its shape says so; the article embedded after
 /// a read-also marker; bullet lists and runs of headline-shaped lines (other articles'
 /// teasers); everything else is the page's, not the article's.
 pub fn tail(p: &mut Page) {
