@@ -847,9 +847,8 @@ mod tests {
     #[test]
     fn a_long_paragraph_after_a_block_of_furniture_is_still_the_article() {
         let long = format!("{BODY1} {BODY2} {BODY1}");
-        let text = format!(
-            "{BODY1}\n{BODY2}\nPhoto gallery\n12\nA+ A-\nShare this\n(c) agency\n{long}"
-        );
+        let text =
+            format!("{BODY1}\n{BODY2}\nPhoto gallery\n12\nA+ A-\nShare this\n(c) agency\n{long}");
         let labels = run(&text);
         assert_eq!(labels[7].1, Label::Body);
     }
