@@ -187,7 +187,7 @@ pub fn line_shapes(p: &mut Page) {
             Some(Reason::GluedHeadlines)
         } else if shapes::is_short_item_list(l) {
             Some(Reason::ShortItemList)
-        } else if shapes::is_caption(l) {
+        } else if shapes::is_caption(l) && !credited_dateline(l) {
             Some(Reason::Caption)
         } else {
             None
@@ -200,6 +200,12 @@ pub fn line_shapes(p: &mut Page) {
             p.meta[i] = Some(Meta::Dateline);
         }
     }
+}
+
+/// A dateline that ends with its agency in brackets (`البطولة - متابعة (وكالات)`), not a
+/// picture's credit.
+fn credited_dateline(l: &Line) -> bool {
+    !shapes::names_a_picture(l) && l.function_words == 0 && metadata::is_dateline(l.text)
 }
 
 /// Pass 2: lexical markers, dropped wherever they are.
@@ -851,6 +857,19 @@ mod tests {
             format!("{BODY1}\n{BODY2}\nPhoto gallery\n12\nA+ A-\nShare this\n(c) agency\n{long}");
         let labels = run(&text);
         assert_eq!(labels[7].1, Label::Body);
+    }
+
+    #[test]
+    fn an_agency_in_brackets_is_a_dateline_and_a_credited_picture_a_caption() {
+        let lines = split("البطولة - متابعة (وكالات)\nصورة أرشيفية لوزير الخارجية (رويترز)");
+        let mut p = Page::new(&lines);
+        line_shapes(&mut p);
+        assert_eq!(p.meta[0], Some(Meta::Dateline));
+        assert!(p.decided[0].is_none());
+        assert_eq!(
+            p.decided[1].as_ref().unwrap().label,
+            Label::Drop(Reason::Caption)
+        );
     }
 
     #[test]

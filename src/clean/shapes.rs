@@ -319,12 +319,17 @@ pub fn is_caption(line: &Line) -> bool {
     if line.is_prose() || line.words > 30 {
         return false;
     }
+    names_a_picture(line) || credited(line.text)
+}
+
+/// Opens with صورة/صور or mentions تصوير / الصورة: about a picture, whatever else it names.
+pub fn names_a_picture(line: &Line) -> bool {
     let b = &line.bare;
     let first = b.split(' ').next().unwrap_or_default();
     let credit_word = ["تصوير", "بعدسه", "الصوره", "صوره ارشيفيه", "صوره تعبيريه"]
         .iter()
         .any(|w| b.contains(w));
-    ["صوره", "صور", "الصوره", "photo"].contains(&first) || credit_word || credited(line.text)
+    ["صوره", "صور", "الصوره", "photo"].contains(&first) || credit_word
 }
 
 fn credited(text: &str) -> bool {
