@@ -156,8 +156,8 @@ impl<'a> Run<'a> {
             .par_iter()
             .map(ingest::decode)
             .collect();
-        let cleaned: Vec<Result<Article, clean::Skip>> =
-            docs.par_iter().map(clean::structure).collect();
+        // One batch, so that a site's template is learnt across its articles.
+        let cleaned: Vec<Result<Article, clean::Skip>> = clean::structure_batch(&docs);
         let mut seen_ids: HashMap<String, String> = HashMap::new();
         for (doc, result) in docs.iter().zip(cleaned) {
             match result {
