@@ -156,8 +156,11 @@ mod tests {
 
     #[test]
     fn float16_only_when_every_tensor_is() {
-        let mut map: HashMap<String, Tensor> =
-            [("a".to_string(), tensor(DType::F16)), ("b".into(), tensor(DType::F16))].into();
+        let mut map: HashMap<String, Tensor> = [
+            ("a".to_string(), tensor(DType::F16)),
+            ("b".into(), tensor(DType::F16)),
+        ]
+        .into();
         assert_eq!(stored_dtype(&map), DType::F16);
         map.insert("c".into(), tensor(DType::F32));
         assert_eq!(stored_dtype(&map), DType::F32);
