@@ -5,7 +5,8 @@
 //! Why our own: the decoding strategies read every row of logits two or three times per step,
 //! and with `f32::exp` (a libm call per value) and branchy scalar loops these passes cost more
 //! than a decoder layer. Each pass here works on fixed-width lanes; on x86-64 a copy compiled
-//! for AVX-512 (or AVX2) is picked at run time.
+//! for the loaded model's ISA (`Isa::active`: AVX-512 or AVX2) runs, the same operations so
+//! the same values on every path.
 //!
 //! Contracts: [`max`] is exact; [`exp_sum`] differs from the sequential `Σ exp` by the
 //! rounding of a different summation order and an exp accurate to about 2 ulp (it only ever

@@ -76,14 +76,23 @@ impl Isa {
             .unwrap_or(Isa::Generic)
     }
 
-    /// The path a model loaded now uses: `NASHRA_CPU` when set, else the best present, but at
-    /// most AVX2 when `NASHRA_NO_AVX512` is set (the older switch, kept as an alias).
+    /// The path a model loaded now uses: `NASHRA_CPU` when set (and not empty), else the best
+    /// present, but at most AVX2 when `NASHRA_NO_AVX512` is set (the older switch, kept as an
+    /// alias).
     pub fn select() -> Result<Isa, IsaError> {
-        if let Some(forced) = std::env::var_os("NASHRA_CPU") {
-            let forced = forced.to_string_lossy();
+        let forced = std::env::var("NASHRA_CPU").ok();
+        Isa::choose(
+            forced.as_deref(),
+            std::env::var_os("NASHRA_NO_AVX512").is_some(),
+        )
+    }
+
+    /// [`Isa::select`] for the given settings.
+    fn choose(forced: Option<&str>, no_avx512: bool) -> Result<Isa, IsaError> {
+        if let Some(forced) = forced.map(str::trim).filter(|f| !f.is_empty()) {
             let isa = Isa::ALL
                 .into_iter()
-                .find(|isa| isa.name().eq_ignore_ascii_case(forced.trim()))
+                .find(|isa| isa.name().eq_ignore_ascii_case(forced))
                 .ok_or_else(|| IsaError::Unknown(forced.to_string()))?;
             return if isa.is_present() {
                 Ok(isa)
@@ -92,7 +101,7 @@ impl Isa {
             };
         }
         let best = Isa::best();
-        if std::env::var_os("NASHRA_NO_AVX512").is_some() && best == Isa::Avx512 {
+        if no_avx512 && best == Isa::Avx512 {
             return Ok(Isa::Avx2);
         }
         Ok(best)
@@ -126,6 +135,21 @@ impl Isa {
     }
 }
 
+impl Isa {
+    /// Whether the AVX2 path can use AVX-VNNI's 256-bit `vpdpbusd` (Intel since Alder Lake,
+    /// AMD since Zen 5).
+    pub(crate) fn has_avx_vnni(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self == Isa::Avx2 && std::is_x86_feature_detected!("avxvnni")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+}
+
 impl std::fmt::Display for Isa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -141,5 +165,26 @@ mod tests {
         for isa in Isa::ALL {
             assert_eq!(isa.is_present(), isa <= Isa::best(), "{isa}");
         }
+    }
+
+    #[test]
+    fn a_forced_path_is_taken_when_present_and_refused_otherwise() {
+        assert_eq!(Isa::choose(None, false), Ok(Isa::best()));
+        assert_eq!(Isa::choose(Some(""), false), Ok(Isa::best()));
+        assert_eq!(Isa::choose(Some(" Generic "), false), Ok(Isa::Generic));
+        assert_eq!(
+            Isa::choose(Some("avx"), false),
+            Err(IsaError::Unknown("avx".into()))
+        );
+        for isa in Isa::ALL {
+            let chosen = Isa::choose(Some(isa.name()), false);
+            if isa.is_present() {
+                assert_eq!(chosen, Ok(isa));
+            } else {
+                assert_eq!(chosen, Err(IsaError::Absent(isa.name())));
+            }
+        }
+        let capped = Isa::choose(None, true).unwrap();
+        assert!(capped <= Isa::Avx2 && capped.is_present());
     }
 }

@@ -8,9 +8,10 @@
 //! - computes each layer's cross-attention keys and values once per batch (not per step);
 //! - keeps a self-attention key/value cache whose rows can be reordered (beam search) or dropped
 //!   (finished sentences leave the batch), and computes a decoding step's attention on the host
-//!   ([`super::attention`]), where the cache grows in place and reordering moves rows;
-//! - runs every projection as one 2-D matrix product over all rows of the batch, and fuses the
-//!   query/key/value projections of self-attention into one.
+//!   ([`attention`]), where the cache grows in place and reordering moves rows;
+//! - runs every projection as one 2-D matrix product over all rows of the batch through the
+//!   packed [`kernels`] (weights in f32, f16 or int8, for the [`Isa`] chosen at load), and
+//!   fuses the query/key/value projections of self-attention into one.
 //!
 //! Nothing here reads files or knows about tokenisation or decoding strategies: weights arrive
 //! through a [`VarBuilder`], and [`MarianModel::decode_step`] returns logits.

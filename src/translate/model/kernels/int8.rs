@@ -6,8 +6,9 @@
 //!
 //! The integer sum `Σ qx·qw` is exact on every path, so every [`Isa`] gives bit-identical
 //! outputs:
-//! - AVX-512 VNNI: `vpdpbusd` multiplies u8 by s8, so inputs are stored shifted by 128 and
-//!   `128 · Σ qw` (precomputed per weight row) is taken off the sum;
+//! - AVX-512 VNNI (and AVX-VNNI, its 256-bit form on AVX2 machines): `vpdpbusd` multiplies u8
+//!   by s8, so inputs are stored shifted by 128 and `128 · Σ qw` (precomputed per weight row)
+//!   is taken off the sum;
 //! - AVX2: `vpmaddubsw` (u8 × s8 → pairs summed in saturating i16) on `|qx|` and `qw` with the
 //!   sign of `qx` (`vpsignb`): `2 · 127 · 127 < 2¹⁵`, so nothing saturates; `vpmaddwd`
 //!   widens to i32;
@@ -21,6 +22,7 @@ use super::{prefetch_target, Isa, WeightsRef, MR, NR};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kernel {
     Vnni512,
+    AvxVnni,
     Avx2,
     Generic,
 }
@@ -65,6 +67,8 @@ impl Panels {
     pub(super) fn pack(isa: Isa, w: WeightsRef, n: usize, k: usize) -> Self {
         let kernel = if isa.has_avx512_vnni() {
             Kernel::Vnni512
+        } else if isa.has_avx_vnni() {
+            Kernel::AvxVnni
         } else if isa >= Isa::Avx2 {
             Kernel::Avx2
         } else {
@@ -102,9 +106,15 @@ impl Panels {
         self.data.len() + 4 * (self.scales.len() + self.shift_correction.len())
     }
 
+    /// Whether the tile reads inputs shifted to u8 (`vpdpbusd`).
+    fn shifted(&self) -> bool {
+        matches!(self.kernel, Kernel::Vnni512 | Kernel::AvxVnni)
+    }
+
     pub(super) fn tile_rows(&self) -> usize {
         match self.kernel {
             Kernel::Vnni512 => 12,
+            Kernel::AvxVnni => 6,
             Kernel::Avx2 => 4,
             Kernel::Generic => 8,
         }
@@ -114,11 +124,7 @@ impl Panels {
     pub(super) fn quantize_rows(&self, x: &[f32], m: usize) -> Rows {
         let k = x.len() / m.max(1);
         // VNNI reads inputs as u8: stored as `q + 128`, i.e. with the top bit flipped.
-        let flip = if self.kernel == Kernel::Vnni512 {
-            i8::MIN
-        } else {
-            0
-        };
+        let flip = if self.shifted() { i8::MIN } else { 0 };
         let mut data = vec![flip; m * self.k4];
         let scales = x
             .chunks(k.max(1))
@@ -152,13 +158,17 @@ impl Panels {
             // checked in the tile.
             Kernel::Vnni512 => unsafe { x86::tile_vnni512(xs, k4, rows, panel, next, &mut sums) },
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: `AvxVnni` is chosen only when the CPU has AVX-VNNI; bounds are checked
+            // in the tile.
+            Kernel::AvxVnni => unsafe { x86::tile_avx_vnni(xs, k4, rows, panel, next, &mut sums) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx2` is chosen only when the CPU has AVX2; bounds are checked there.
             Kernel::Avx2 => unsafe { x86::tile_avx2(xs, k4, rows, panel, next, &mut sums) },
             _ => tile_generic(xs, k4, rows, panel, &mut sums),
         }
         let columns = &self.scales[p * NR..(p + 1) * NR];
         let correction = &self.shift_correction[p * NR..(p + 1) * NR];
-        let shifted = self.kernel == Kernel::Vnni512;
+        let shifted = self.shifted();
         for i in 0..rows {
             let row_scale = x.scales[r + i];
             for j in 0..NR {
@@ -239,6 +249,50 @@ mod x86 {
         for i in 0..rows {
             _mm512_storeu_si512(sums[i].as_mut_ptr() as *mut _, c[i][0]);
             _mm512_storeu_si512(sums[i].as_mut_ptr().add(16) as *mut _, c[i][1]);
+        }
+    }
+
+    /// AVX-VNNI's `vpdpbusd` on 6 rows × 16 columns, each half of the panel in turn: inputs
+    /// shifted to u8 as for [`tile_vnni512`].
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and AVX-VNNI. (Bounds are checked here.)
+    #[target_feature(enable = "avx2,avxvnni")]
+    pub(super) unsafe fn tile_avx_vnni(
+        x: &[i8],
+        k4: usize,
+        rows: usize,
+        panel: &[i8],
+        prefetch: Option<*const u8>,
+        sums: &mut [[i32; NR]; MR],
+    ) {
+        assert!((1..=6).contains(&rows) && x.len() >= rows * k4 && panel.len() >= k4 * NR);
+        let (xp, w) = (x.as_ptr(), panel.as_ptr());
+        for half in 0..2 {
+            let mut c = [[_mm256_setzero_si256(); 2]; 6];
+            macro_rules! run {
+                ($rows:expr) => {
+                    for g in 0..k4 / 4 {
+                        if let (Some(next), 0) = (prefetch, half) {
+                            _mm_prefetch::<_MM_HINT_T1>(next.wrapping_add(g * 64) as *const i8);
+                        }
+                        let at = w.add(g * 128 + half * 64);
+                        let w0 = _mm256_loadu_si256(at as *const __m256i);
+                        let w1 = _mm256_loadu_si256(at.add(32) as *const __m256i);
+                        for i in 0..$rows {
+                            let xb = _mm256_set1_epi32(group(xp, k4, i, g));
+                            c[i][0] = _mm256_dpbusd_avx_epi32(c[i][0], xb, w0);
+                            c[i][1] = _mm256_dpbusd_avx_epi32(c[i][1], xb, w1);
+                        }
+                    }
+                };
+            }
+            by_rows!(rows, run, [1, 2, 3, 4, 5, 6]);
+            for i in 0..rows {
+                let out = sums[i].as_mut_ptr().add(half * 16);
+                _mm256_storeu_si256(out as *mut __m256i, c[i][0]);
+                _mm256_storeu_si256(out.add(8) as *mut __m256i, c[i][1]);
+            }
         }
     }
 

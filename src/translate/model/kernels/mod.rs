@@ -18,8 +18,8 @@
 //! bias added — the same operations in a fixed order independent of the batch size; the AVX2
 //! and AVX-512 paths fuse each multiply-add, the generic one rounds the product first.
 
-/// Expands `$run!(n)` for the row count `$rows` in `1..=$max` with `n` a constant, so the
-/// compiler keeps every accumulator of the tile in a register.
+/// Expands `$run!(n)` for the row count `$rows`, one of the listed constants: with `n` known at
+/// compile time the compiler unrolls the row loop and keeps every accumulator in a register.
 macro_rules! by_rows {
     ($rows:expr, $run:ident, [$($n:literal),*]) => {
         match $rows {
