@@ -69,7 +69,10 @@ impl Engine {
                 }
             })?;
         let tensors = weights::load(&weights_at.path, weights_at.format, device)?;
-        let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, device);
+        // A float16 checkpoint is read as float16: the packer keeps it so (the kernels widen
+        // it inside the tile), the model widens its small tensors.
+        let dtype = weights::stored_dtype(&tensors);
+        let vb = VarBuilder::from_tensors(tensors, dtype, device);
         let model = MarianModel::load(vb, &config, compute).map_err(|e| {
             TranslateError::WeightsMismatch {
                 path: weights_at.path.clone(),

@@ -4,7 +4,8 @@
 //! in `model::weights`, the network, and its hot loops: the packed projection kernels and
 //! the host attention), [`decode`] (greedy and beam search, with the vocabulary-sized logit
 //! passes), [`engine`] (a loaded model that turns token ids into token ids), [`tokenizer`]
-//! (sentencepiece and MarianTokenizer: text ↔ ids), [`hub`] (finding the files), [`batch`]
+//! (sentencepiece and MarianTokenizer: text ↔ ids), [`presets`] (the supported models and
+//! their pinned revisions), [`hub`] (finding the files), [`batch`]
 //! (scheduling), [`translator`] (text in, text out).
 //! Nothing here knows about articles or briefs.
 
@@ -14,6 +15,7 @@ pub mod decode;
 pub mod engine;
 pub mod hub;
 pub mod model;
+pub mod presets;
 pub mod tokenizer;
 pub mod translator;
 

@@ -179,9 +179,19 @@ impl Module for Linear {
     }
 }
 
+/// A weight read through `vb`, in f32: layer norms and biases are small and used by candle's
+/// ops; a float16 checkpoint's values widen exactly.
+fn get_f32(vb: &VarBuilder, dim: usize, name: &str) -> Result<Tensor> {
+    vb.get(dim, name)?.to_dtype(DType::F32)
+}
+
 fn layer_norm(vb: VarBuilder, dim: usize) -> Result<LayerNorm> {
     // nn.LayerNorm's default epsilon, which Marian checkpoints were trained with.
-    candle_nn::layer_norm(dim, 1e-5, vb)
+    Ok(LayerNorm::new(
+        get_f32(&vb, dim, "weight")?,
+        get_f32(&vb, dim, "bias")?,
+        1e-5,
+    ))
 }
 
 fn activate(x: &Tensor, act: Activation) -> Result<Tensor> {
@@ -543,7 +553,9 @@ impl MarianModel {
 
     fn embed(&self, ids: &Tensor, first_position: usize) -> Result<Tensor> {
         let len = ids.dim(1)?;
-        let tokens = (self.embed.forward(ids)? * self.embed_scale)?;
+        // The rows of a float16 embedding widen (exactly) before the scaling, as transformers
+        // computes with a float16 checkpoint loaded in float32.
+        let tokens = (self.embed.forward(ids)?.to_dtype(DType::F32)? * self.embed_scale)?;
         tokens.broadcast_add(&self.positions.narrow(0, first_position, len)?)
     }
 
@@ -643,9 +655,9 @@ impl MarianModel {
         self.shared.dtype()
     }
 
-    /// The embedding row of a token (for tests of weight loading).
+    /// The embedding row of a token, in f32 (for tests of weight loading).
     pub fn embedding_row(&self, token: u32) -> Result<Tensor> {
-        self.shared.i(token as usize)
+        self.shared.i(token as usize)?.to_dtype(DType::F32)
     }
 }
 
