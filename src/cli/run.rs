@@ -40,6 +40,13 @@ pub struct RunArgs {
     /// Uncached sentences gathered before each model call [default: 512]
     #[arg(long, env = "NASHRA_GROUP_SENTENCES", value_name = "N", hide = true)]
     pub group_sentences: Option<usize>,
+    /// Run only shard I of N (0-based, e.g. 1/4) [default: from SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX when set]
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of shards, for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX gives the index)
+    #[arg(long, env = "NASHRA_SHARDS", value_name = "N")]
+    pub shards: Option<usize>,
     /// No progress bar or log lines (errors still go to stderr)
     #[arg(long, short)]
     pub quiet: bool,
@@ -169,6 +176,9 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..args.decode.clone()
     };
     let quiet = args.quiet || file.quiet.unwrap_or(false);
+    let shard = run::shard::resolve(args.shard.as_deref(), args.shards, &|name| {
+        std::env::var(name).ok()
+    })?;
     let translator = model_args.load()?;
     let settings = RunSettings {
         inputs,
@@ -186,6 +196,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
             .or(file.summary_sentences)
             .unwrap_or(3),
         group_sentences: args.group_sentences.unwrap_or(512),
+        shard,
     };
     translator.engine().validate(&settings.decode)?;
     let outcome = if quiet {

@@ -20,7 +20,10 @@ fn sorted(entries: &[IndexEntry]) -> Vec<&IndexEntry> {
 /// index is. Pure (no I/O), so a one-process run and a merge of shards, given the same
 /// entries, write byte-identical files.
 pub fn files(entries: &[IndexEntry]) -> Vec<(&'static str, String)> {
-    vec![("index.html", html(entries)), ("index.md", markdown(entries))]
+    vec![
+        ("index.html", html(entries)),
+        ("index.md", markdown(entries)),
+    ]
 }
 
 pub fn html(entries: &[IndexEntry]) -> String {

@@ -51,17 +51,36 @@ pub fn fingerprint(weights_sha256: &str, settings_json: &str) -> String {
 impl TranslationCache {
     /// Opens (creating if needed) the cache file for `fingerprint` in `dir`.
     pub fn open(dir: &Path, fingerprint: &str) -> std::io::Result<Self> {
+        Self::open_shared(dir, fingerprint, None)
+    }
+
+    /// Opens the cache of `fingerprint` in `dir` for one of several processes sharing it
+    /// (shards of a run): reads every file of the fingerprint (`translations-<fp>.jsonl` and
+    /// each shard's `translations-<fp>.<writer>.jsonl`), appends only to this process's own.
+    /// No file has two writers, and a shard reuses whatever any earlier run translated.
+    pub fn open_shared(
+        dir: &Path,
+        fingerprint: &str,
+        writer: Option<&str>,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("translations-{fingerprint}.jsonl"));
+        let stem = format!("translations-{fingerprint}");
+        let path = match writer {
+            Some(w) => dir.join(format!("{stem}.{w}.jsonl")),
+            None => dir.join(format!("{stem}.jsonl")),
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{stem}.")) && n.ends_with(".jsonl"))
+            })
+            .collect();
+        files.sort();
         let mut entries = HashMap::new();
-        if let Ok(f) = File::open(&path) {
-            for line in BufReader::new(f).lines() {
-                let Ok(line) = line else { break };
-                // A torn or foreign line is skipped, never fatal.
-                if let Ok(l) = serde_json::from_str::<Line>(&line) {
-                    entries.insert(l.src, l.value);
-                }
-            }
+        for file in &files {
+            read_into(file, &mut entries);
         }
         Ok(Self {
             path,
@@ -122,6 +141,18 @@ impl TranslationCache {
     }
 }
 
+/// Adds a cache file's entries to `entries`. A torn or foreign line is skipped, never fatal.
+fn read_into(path: &Path, entries: &mut HashMap<String, CachedTranslation>) {
+    if let Ok(f) = File::open(path) {
+        for line in BufReader::new(f).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(l) = serde_json::from_str::<Line>(&line) {
+                entries.insert(l.src, l.value);
+            }
+        }
+    }
+}
+
 fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = File::open(path)?;
@@ -167,6 +198,29 @@ mod tests {
         let c = TranslationCache::open(dir.path(), &fp).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(c.get("سلام").unwrap().en, "peace");
+    }
+
+    #[test]
+    fn shards_write_their_own_files_and_read_everyone_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = fingerprint("w", "{}");
+        let mut a = TranslationCache::open_shared(dir.path(), &fp, Some("0-of-2")).unwrap();
+        let mut b = TranslationCache::open_shared(dir.path(), &fp, Some("1-of-2")).unwrap();
+        assert_ne!(a.path(), b.path());
+        a.insert_all([("واحد".to_string(), entry("one"))]).unwrap();
+        b.insert_all([("اثنان".to_string(), entry("two"))]).unwrap();
+        let other = fingerprint("w2", "{}");
+        TranslationCache::open(dir.path(), &other)
+            .unwrap()
+            .insert_all([("ثلاثة".to_string(), entry("three"))])
+            .unwrap();
+        let whole = TranslationCache::open(dir.path(), &fp).unwrap();
+        assert_eq!(
+            whole.len(),
+            2,
+            "both shards' files, not the other fingerprint's"
+        );
+        assert_eq!(whole.get("اثنان").unwrap().en, "two");
     }
 
     #[test]

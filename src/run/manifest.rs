@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::shard::ShardSource;
 use super::Formats;
 use crate::brief::{DecodingInfo, ModelInfo};
 use crate::clean::Article;
@@ -16,6 +17,12 @@ pub struct Manifest {
     pub times: StageTimes,
     pub throughput: Throughput,
     pub articles: Vec<ArticleRecord>,
+    /// The shards a merged run was assembled from (absent for a one-process run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardReport>,
+    /// Shards whose manifest was missing when a partial merge was made (`merge --partial`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,4 +120,36 @@ impl ArticleRecord {
             outputs: Vec::new(),
         }
     }
+}
+
+impl Throughput {
+    /// Rates over the seconds spent translating (zero when nothing was translated).
+    pub fn of(source_tokens: usize, translated: usize, translate_s: f64) -> Self {
+        let rate = |n: usize| {
+            if translate_s > 0.0 {
+                n as f64 / translate_s
+            } else {
+                0.0
+            }
+        };
+        Self {
+            source_tokens,
+            source_tokens_per_s: rate(source_tokens),
+            sentences_per_s: rate(translated),
+        }
+    }
+}
+
+/// One shard of a merged run: which it was, where that came from, and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardReport {
+    pub index: usize,
+    pub count: usize,
+    pub source: ShardSource,
+    /// The flag or environment values the shard was read from.
+    pub detail: String,
+    pub articles: usize,
+    pub sentences: usize,
+    pub translated: usize,
+    pub times: StageTimes,
 }

@@ -11,6 +11,8 @@
 
 pub mod cache;
 pub mod manifest;
+pub mod merge;
+pub mod shard;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -27,7 +29,9 @@ use crate::render;
 use crate::summarize;
 use crate::translate::{BatchPolicy, DecodeOptions, Translator};
 use cache::{CachedTranslation, TranslationCache};
-use manifest::{ArticleRecord, ArticleStatus, Counts, Manifest, StageTimes, Throughput};
+use manifest::{ArticleRecord, Counts, Manifest, StageTimes};
+use merge::{Ordered, Part};
+use shard::ShardAssignment;
 
 /// Which files to write per article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +79,8 @@ pub struct RunSettings {
     /// Uncached sentences gathered before the model is called: small values show briefs
     /// sooner, large values fill batches better.
     pub group_sentences: usize,
+    /// This process's shard of the run (`None`: the whole run).
+    pub shard: Option<ShardAssignment>,
 }
 
 /// Progress events, for a progress bar or log lines.
@@ -114,6 +120,8 @@ pub enum RunError {
     },
     #[error(transparent)]
     Translate(#[from] crate::translate::TranslateError),
+    #[error(transparent)]
+    Merge(#[from] merge::MergeError),
 }
 
 enum Loaded {
@@ -273,6 +281,16 @@ fn remove_stale_temps(dir: &Path) {
     }
 }
 
+/// What the outputs depend on besides the inputs: shards of one run must agree on it.
+fn outputs_json(settings: &RunSettings) -> String {
+    serde_json::json!({
+        "decode": settings.decode,
+        "formats": settings.formats,
+        "summary_sentences": settings.summary_sentences,
+    })
+    .to_string()
+}
+
 /// Runs the whole job. Errors are returned only when nothing can run; a bad article is
 /// recorded in the manifest and the others complete.
 pub fn run(
@@ -304,28 +322,52 @@ pub fn run(
     let loaded: Vec<Loaded> = files.par_iter().flat_map(|f| load_file(f)).collect();
     times.clean_s = t.elapsed().as_secs_f64();
 
-    let mut records: Vec<ArticleRecord> = Vec::new();
+    let mut records: Vec<(Option<String>, ArticleRecord)> = Vec::new();
     let mut articles: Vec<Article> = Vec::new();
     let mut seen_ids: HashMap<String, String> = HashMap::new();
     for l in loaded {
         match l {
             Loaded::Ok(a) => {
                 if let Some(first) = seen_ids.get(&a.id) {
-                    records.push(ArticleRecord::skipped(
-                        &a.path,
-                        format!("same content as {first}"),
+                    records.push((
+                        Some(a.id.clone()),
+                        ArticleRecord::skipped(&a.path, format!("same content as {first}")),
                     ));
                     continue;
                 }
                 seen_ids.insert(a.id.clone(), a.path.clone());
                 articles.push(*a);
             }
-            Loaded::Failed { origin, error } => records.push(ArticleRecord::failed(&origin, error)),
+            Loaded::Failed { origin, error } => {
+                records.push((None, ArticleRecord::failed(&origin, error)))
+            }
             Loaded::Skipped { origin, reason } => {
-                records.push(ArticleRecord::skipped(&origin, reason))
+                records.push((None, ArticleRecord::skipped(&origin, reason)))
             }
         }
     }
+    let inputs: Vec<&str> = records
+        .iter()
+        .map(|(_, r)| r.path.as_str())
+        .chain(articles.iter().map(|a| a.id.as_str()))
+        .collect();
+    let run_key = merge::run_key(
+        inputs,
+        &outputs_json(settings),
+        settings.shard.as_ref().map_or(1, |s| s.count),
+    );
+    let share = shard::share(
+        settings.shard.as_ref().map(ShardAssignment::shard),
+        records,
+        articles,
+        |a| a.id.as_str(),
+    );
+    let records = share.records;
+    let (orders, articles): (Vec<usize>, Vec<Article>) = share
+        .articles
+        .into_iter()
+        .map(|o| (o.order, o.item))
+        .unzip();
     progress.articles_read(articles.len() + records.len(), articles.len());
 
     // Translation, group by group, through the cache.
@@ -336,8 +378,9 @@ pub fn run(
         .cache_dir
         .clone()
         .unwrap_or_else(|| settings.out.join(".cache"));
-    let mut cache =
-        TranslationCache::open(&cache_dir, &fingerprint).map_err(|source| RunError::Output {
+    let writer = settings.shard.as_ref().map(|s| s.shard().file_stem());
+    let mut cache = TranslationCache::open_shared(&cache_dir, &fingerprint, writer.as_deref())
+        .map_err(|source| RunError::Output {
             path: cache_dir.clone(),
             source,
         })?;
@@ -347,10 +390,7 @@ pub fn run(
         weights_sha256: weights_sha256.clone(),
     };
     let decoding = decoding_info(&settings.decode);
-    let mut counts = Counts {
-        articles: articles.len() + records.len(),
-        ..Default::default()
-    };
+    let mut counts = Counts::default();
     let mut source_tokens = 0usize;
     let mut translate_s = 0.0;
     let mut render_s = 0.0;
@@ -453,37 +493,32 @@ pub fn run(
     }
     counts.cached = counts.sentences - counts.translated.min(counts.sentences);
 
-    // Index and manifest.
+    // Index and manifest: the same assembly whether this is the whole run or one shard.
     briefs.sort_by_key(|(i, _)| *i);
-    let entries: Vec<IndexEntry> = briefs.iter().map(|(_, b)| IndexEntry::of(b)).collect();
-    for (name, contents) in render::index::files(&entries) {
-        write(&settings.out.join(name), &contents)?;
-    }
+    let entries: Vec<Ordered<IndexEntry>> = briefs
+        .iter()
+        .map(|(i, b)| Ordered {
+            order: orders[*i],
+            item: IndexEntry::of(b),
+        })
+        .collect();
     let by_index: HashMap<usize, &Brief> = briefs.iter().map(|(i, b)| (*i, b)).collect();
+    let mut records = records;
     for (i, a) in articles.iter().enumerate() {
-        records.push(match (by_index.get(&i), article_errors.get(&i)) {
+        let item = match (by_index.get(&i), article_errors.get(&i)) {
             (Some(b), _) => ArticleRecord::ok(a, &b.slug, &settings.formats),
             (None, Some(e)) => ArticleRecord::failed(&a.path, e.clone()),
             (None, None) => ArticleRecord::failed(&a.path, "not rendered".into()),
+        };
+        records.push(Ordered {
+            order: orders[i],
+            item,
         });
     }
-    records.sort_by(|a, b| a.path.cmp(&b.path));
-    counts.ok = records
-        .iter()
-        .filter(|r| r.status == ArticleStatus::Ok)
-        .count();
-    counts.failed = records
-        .iter()
-        .filter(|r| r.status == ArticleStatus::Failed)
-        .count();
-    counts.skipped = records
-        .iter()
-        .filter(|r| r.status == ArticleStatus::Skipped)
-        .count();
     times.translate_s = translate_s;
     times.render_s = render_s;
     times.total_s = started.elapsed().as_secs_f64();
-    let manifest = Manifest {
+    let part = Part {
         model,
         settings: manifest::Settings {
             decoding,
@@ -493,30 +528,15 @@ pub fn run(
             formats: settings.formats,
             cache: cache.path().display().to_string(),
         },
-        counts: counts.clone(),
+        counts,
         times,
-        throughput: Throughput {
-            source_tokens,
-            source_tokens_per_s: if translate_s > 0.0 {
-                source_tokens as f64 / translate_s
-            } else {
-                0.0
-            },
-            sentences_per_s: if translate_s > 0.0 {
-                counts.translated as f64 / translate_s
-            } else {
-                0.0
-            },
-        },
-        articles: records,
+        source_tokens,
+        records,
+        entries,
     };
-    write(
-        &settings.out.join("run.json"),
-        &format!(
-            "{}\n",
-            serde_json::to_string_pretty(&manifest).expect("manifest serialises")
-        ),
-    )?;
+    let shard = settings.shard.as_ref().map(|a| (a, run_key));
+    let manifest = merge::conclude(&settings.out, part, shard)?.manifest;
+    let counts = &manifest.counts;
     let exit_code = if counts.failed + counts.skipped > 0 {
         2
     } else {

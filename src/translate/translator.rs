@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use super::batch::{self, BatchPolicy};
 use super::hub::{self, ModelFiles, ModelSource};
-use super::tokenizer::MarianTokenizer;
 use super::model::weights;
+use super::tokenizer::MarianTokenizer;
 use super::{DecodeOptions, Engine, TranslateError};
 
 /// One translated sentence.
