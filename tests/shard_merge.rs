@@ -86,12 +86,13 @@ fn inputs() -> tempfile::TempDir {
     dir
 }
 
-/// The files of a run's output folder (not the cache or the shard manifests), name → bytes.
+/// The files of a run's output folder, name → bytes: not the cache, the shard manifests or
+/// hidden files (the run lock).
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() && !p.file_name().unwrap().to_string_lossy().starts_with('.'))
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read(&p).unwrap())

@@ -51,33 +51,41 @@ pub fn fingerprint(weights_sha256: &str, settings_json: &str) -> String {
 impl TranslationCache {
     /// Opens (creating if needed) the cache file for `fingerprint` in `dir`.
     pub fn open(dir: &Path, fingerprint: &str) -> std::io::Result<Self> {
-        Self::open_shared(dir, fingerprint, None)
+        Self::open_file(&dir.join(format!("translations-{fingerprint}.jsonl")))
     }
 
-    /// Opens the cache of `fingerprint` in `dir` for one of several processes sharing it
-    /// (shards of a run): reads every file of the fingerprint (`translations-<fp>.jsonl` and
-    /// each shard's `translations-<fp>.<writer>.jsonl`), appends only to this process's own.
-    /// No file has two writers, and a shard reuses whatever any earlier run translated.
-    pub fn open_shared(
-        dir: &Path,
-        fingerprint: &str,
-        writer: Option<&str>,
-    ) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
-        let stem = format!("translations-{fingerprint}");
-        let path = match writer {
-            Some(w) => dir.join(format!("{stem}.{w}.jsonl")),
-            None => dir.join(format!("{stem}.jsonl")),
-        };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
+    /// Opens (creating its folder if needed) the cache file at `path`; a missing file is an
+    /// empty cache.
+    pub fn open_file(path: &Path) -> std::io::Result<Self> {
+        Self::open_family(path, None)
+    }
+
+    /// Opens the cache file at `path` for appending, having read, besides it, every file of
+    /// its folder named `<family>.jsonl` or `<family>.<anything>.jsonl`: the files of the
+    /// other processes sharing the cache (shards of a run, each appending to its own file).
+    /// No file has two writers, and every process reuses what any earlier one translated.
+    pub fn open_family(path: &Path, family: Option<&str>) -> std::io::Result<Self> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        let path = path.to_path_buf();
+        let mut files: Vec<PathBuf> = vec![path.clone()];
+        if let Some(family) = family {
+            let dir = dir.unwrap_or(Path::new("."));
+            let prefix = format!("{family}.");
+            let is_member = |p: &Path| {
                 p.file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&format!("{stem}.")) && n.ends_with(".jsonl"))
-            })
-            .collect();
-        files.sort();
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".jsonl"))
+            };
+            let mut siblings: Vec<PathBuf> = std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| is_member(p) && *p != path)
+                .collect();
+            siblings.sort();
+            files.splice(0..0, siblings);
+        }
         let mut entries = HashMap::new();
         for file in &files {
             read_into(file, &mut entries);
@@ -105,11 +113,28 @@ impl TranslationCache {
         self.entries.get(src)
     }
 
-    /// Appends translations and syncs them to disk before returning.
+    /// Appends translations and syncs them to disk before returning. They are in memory for
+    /// this run even when the write fails (the error says why they will not outlive it).
     pub fn insert_all(
         &mut self,
         items: impl IntoIterator<Item = (String, CachedTranslation)>,
     ) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        for (src, value) in items {
+            let line = Line { src, value };
+            serde_json::to_writer(&mut buf, &line).map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+            self.entries.insert(line.src, line.value);
+        }
+        let result = self.append(&buf);
+        if result.is_err() {
+            // The file may now end in a torn line: reopen (and so re-check) on the next append.
+            self.file = None;
+        }
+        result
+    }
+
+    fn append(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if self.file.is_none() {
             let mut f = OpenOptions::new()
                 .create(true)
@@ -123,20 +148,7 @@ impl TranslationCache {
             self.file = Some(f);
         }
         let f = self.file.as_mut().expect("opened above");
-        let mut buf = Vec::new();
-        for (src, value) in items {
-            serde_json::to_writer(
-                &mut buf,
-                &Line {
-                    src: src.clone(),
-                    value: value.clone(),
-                },
-            )
-            .map_err(std::io::Error::other)?;
-            buf.push(b'\n');
-            self.entries.insert(src, value);
-        }
-        f.write_all(&buf)?;
+        f.write_all(buf)?;
         f.sync_data()
     }
 }
@@ -204,8 +216,10 @@ mod tests {
     fn shards_write_their_own_files_and_read_everyone_s() {
         let dir = tempfile::tempdir().unwrap();
         let fp = fingerprint("w", "{}");
-        let mut a = TranslationCache::open_shared(dir.path(), &fp, Some("0-of-2")).unwrap();
-        let mut b = TranslationCache::open_shared(dir.path(), &fp, Some("1-of-2")).unwrap();
+        let family = format!("translations-{fp}");
+        let shard_file = |i: usize| dir.path().join(format!("{family}.{i}-of-2.jsonl"));
+        let mut a = TranslationCache::open_family(&shard_file(0), Some(&family)).unwrap();
+        let mut b = TranslationCache::open_family(&shard_file(1), Some(&family)).unwrap();
         assert_ne!(a.path(), b.path());
         a.insert_all([("واحد".to_string(), entry("one"))]).unwrap();
         b.insert_all([("اثنان".to_string(), entry("two"))]).unwrap();
@@ -214,12 +228,14 @@ mod tests {
             .unwrap()
             .insert_all([("ثلاثة".to_string(), entry("three"))])
             .unwrap();
-        let whole = TranslationCache::open(dir.path(), &fp).unwrap();
+        let whole_file = dir.path().join(format!("{family}.jsonl"));
+        let whole = TranslationCache::open_family(&whole_file, Some(&family)).unwrap();
         assert_eq!(
             whole.len(),
             2,
             "both shards' files, not the other fingerprint's"
         );
+        assert!(TranslationCache::open_file(&whole_file).unwrap().is_empty());
         assert_eq!(whole.get("اثنان").unwrap().en, "two");
     }
 

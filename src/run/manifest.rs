@@ -17,12 +17,42 @@ pub struct Manifest {
     pub times: StageTimes,
     pub throughput: Throughput,
     pub articles: Vec<ArticleRecord>,
+    /// Run-level warnings (a symbolic link loop not followed, say); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Files of the run itself that could not be written (the index, the cache), with the
+    /// cause; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unwritten: Vec<Unwritten>,
     /// The shards a merged run was assembled from (absent for a one-process run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shards: Vec<ShardReport>,
     /// Shards whose manifest was missing when a partial merge was made (`merge --partial`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_shards: Vec<usize>,
+}
+
+/// A file the run could not write, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unwritten {
+    pub path: String,
+    pub error: String,
+}
+
+impl std::fmt::Display for Unwritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.error)
+    }
+}
+
+impl Manifest {
+    /// The manifest as written to `run.json`: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(self).expect("manifest serialises")
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +75,23 @@ pub struct Counts {
     pub sentences: usize,
     pub translated: usize,
     pub cached: usize,
+}
+
+impl Counts {
+    /// Counts of articles by status; sentence counts are the caller's (`sentences` in total,
+    /// `translated` by the model in this run, the rest from the cache).
+    pub fn of(records: &[ArticleRecord], sentences: usize, translated: usize) -> Self {
+        let with = |s: ArticleStatus| records.iter().filter(|r| r.status == s).count();
+        Self {
+            articles: records.len(),
+            ok: with(ArticleStatus::Ok),
+            failed: with(ArticleStatus::Failed),
+            skipped: with(ArticleStatus::Skipped),
+            sentences,
+            translated,
+            cached: sentences - translated.min(sentences),
+        }
+    }
 }
 
 /// Seconds per stage.
@@ -78,6 +125,9 @@ pub struct ArticleRecord {
     pub status: ArticleStatus,
     pub error: Option<String>,
     pub outputs: Vec<String>,
+    /// What went wrong without stopping the article (bytes that could not be decoded, say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl ArticleRecord {
@@ -98,6 +148,7 @@ impl ArticleRecord {
             status: ArticleStatus::Ok,
             error: None,
             outputs,
+            warnings: a.warnings.clone(),
         }
     }
 
@@ -108,6 +159,7 @@ impl ArticleRecord {
             status: ArticleStatus::Failed,
             error: Some(error),
             outputs: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -118,6 +170,7 @@ impl ArticleRecord {
             status: ArticleStatus::Skipped,
             error: Some(reason),
             outputs: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }

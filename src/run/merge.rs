@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{
-    ArticleRecord, ArticleStatus, Counts, Manifest, Settings, ShardReport, StageTimes, Throughput,
+    ArticleRecord, Counts, Manifest, Settings, ShardReport, StageTimes, Throughput, Unwritten,
 };
 use super::shard::{Shard, ShardAssignment};
+use super::RunSettings;
 use crate::brief::{IndexEntry, ModelInfo};
 use crate::fsutil::write_atomic;
 use crate::render;
@@ -35,15 +36,22 @@ pub struct Ordered<T> {
 pub struct Part {
     pub model: ModelInfo,
     pub settings: Settings,
-    /// Only `sentences`, `translated` and `cached` are read: the status counts are recounted
-    /// from the records.
-    pub counts: Counts,
+    /// Sentences of the part's articles, and how many of them the model translated (the
+    /// others came from the cache).
+    pub sentences: usize,
+    pub translated: usize,
     pub times: StageTimes,
     pub source_tokens: usize,
     pub records: Vec<Ordered<ArticleRecord>>,
     /// The index entry of every brief written, serialised whole so that fields added to
     /// [`IndexEntry`] travel through the merge untouched.
     pub entries: Vec<Ordered<IndexEntry>>,
+    /// Run-level warnings (every shard reads every input, so shards repeat them).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Files of the process itself it could not write.
+    #[serde(default)]
+    pub unwritten: Vec<Unwritten>,
 }
 
 /// `<out>/shards/<I>-of-<N>.json`: one shard's part, and what identifies its run.
@@ -108,6 +116,39 @@ pub fn manifest_path(out: &Path, shard: Shard) -> PathBuf {
     shards_dir(out).join(format!("{}.json", shard.file_stem()))
 }
 
+impl ShardManifest {
+    /// The manifest of a shard finishing now.
+    pub fn new(shard: ShardAssignment, run_key: String, out: &Path, part: Part) -> Self {
+        Self {
+            shard,
+            run_key,
+            nonce: nonce(out),
+            finished_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default(),
+            part,
+        }
+    }
+
+    /// As written to `<out>/shards/I-of-N.json`: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let json = serde_json::to_string_pretty(self).expect("shard manifest serialises");
+        format!("{json}\n")
+    }
+}
+
+/// What the outputs depend on besides the inputs and the model: the shards of one run must
+/// agree on it (it goes into [`run_key`]).
+pub fn outputs_json(settings: &RunSettings) -> String {
+    serde_json::json!({
+        "decode": settings.decode,
+        "formats": settings.formats,
+        "summary_sentences": settings.summary_sentences,
+    })
+    .to_string()
+}
+
 /// A run's identity: SHA-256 over every input's identity in one-process order (content ids
 /// of articles, origins of failed inputs), the settings that shape the outputs and the shard
 /// count.
@@ -170,16 +211,18 @@ pub fn assemble(
     let mut records: Vec<&Ordered<ArticleRecord>> = parts.iter().flat_map(|p| &p.records).collect();
     records.sort_by(|a, b| a.item.path.cmp(&b.item.path).then(a.order.cmp(&b.order)));
     let records: Vec<ArticleRecord> = records.into_iter().map(|r| r.item.clone()).collect();
-    let status = |s| records.iter().filter(|r| r.status == s).count();
-    let counts = Counts {
-        articles: records.len(),
-        ok: status(ArticleStatus::Ok),
-        failed: status(ArticleStatus::Failed),
-        skipped: status(ArticleStatus::Skipped),
-        sentences: parts.iter().map(|p| p.counts.sentences).sum(),
-        translated: parts.iter().map(|p| p.counts.translated).sum(),
-        cached: parts.iter().map(|p| p.counts.cached).sum(),
-    };
+    let sentences = parts.iter().map(|p| p.sentences).sum();
+    let counts = Counts::of(
+        &records,
+        sentences,
+        parts.iter().map(|p| p.translated).sum(),
+    );
+    let mut warnings: Vec<String> = Vec::new();
+    for w in parts.iter().flat_map(|p| &p.warnings) {
+        if !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
     let times = critical_path(parts.iter().map(|p| &p.times));
     let source_tokens = parts.iter().map(|p| p.source_tokens).sum();
     let mut settings = first.settings.clone();
@@ -193,6 +236,8 @@ pub fn assemble(
         counts,
         times,
         articles: records,
+        warnings,
+        unwritten: parts.iter().flat_map(|p| p.unwritten.clone()).collect(),
         shards,
         missing_shards,
     };
@@ -234,8 +279,7 @@ pub fn write_outputs(
     for (name, contents) in files {
         write_atomic(&out.join(name), contents.as_bytes())?;
     }
-    let json = serde_json::to_string_pretty(manifest).expect("manifest serialises");
-    write_atomic(&out.join("run.json"), format!("{json}\n").as_bytes())
+    write_atomic(&out.join("run.json"), manifest.to_json().as_bytes())
 }
 
 /// Every readable shard manifest in `out`, with its path. A file that cannot be read or parsed
@@ -462,64 +506,11 @@ impl ShardReport {
             source: m.shard.source,
             detail: m.shard.detail.clone(),
             articles: m.part.records.len(),
-            sentences: m.part.counts.sentences,
-            translated: m.part.counts.translated,
+            sentences: m.part.sentences,
+            translated: m.part.translated,
             times: m.part.times.clone(),
         }
     }
-}
-
-/// How a process's part of a run ended up on disk.
-#[derive(Debug)]
-pub struct Concluded {
-    /// The run's manifest as far as this process knows it: the whole run's (one process, or
-    /// the shard that merged), else this shard's alone.
-    pub manifest: Manifest,
-    /// Whether `index.*` and `run.json` were written by this process.
-    pub wrote_index: bool,
-}
-
-/// Finishes a process's part: a one-process run writes the index and `run.json`; a shard
-/// writes its manifest, then merges if it is the last of its run to finish.
-pub fn conclude(
-    out: &Path,
-    part: Part,
-    shard: Option<(&ShardAssignment, String)>,
-) -> Result<Concluded, MergeError> {
-    let io = |path: PathBuf| move |source| MergeError::Io { path, source };
-    let Some((assignment, run_key)) = shard else {
-        let Assembled { files, manifest } = assemble(&[&part], Vec::new(), Vec::new())?;
-        write_outputs(out, &files, &manifest).map_err(io(out.to_path_buf()))?;
-        return Ok(Concluded {
-            manifest,
-            wrote_index: true,
-        });
-    };
-    let own = ShardManifest {
-        shard: assignment.clone(),
-        run_key,
-        nonce: nonce(out),
-        finished_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default(),
-        part,
-    };
-    let path = manifest_path(out, assignment.shard());
-    let json = serde_json::to_string_pretty(&own).expect("shard manifest serialises");
-    write_atomic(&path, format!("{json}\n").as_bytes()).map_err(io(path.clone()))?;
-    if let Some(manifest) = merge_if_complete(out, &own)? {
-        return Ok(Concluded {
-            manifest,
-            wrote_index: true,
-        });
-    }
-    let Assembled { manifest, .. } =
-        assemble(&[&own.part], vec![ShardReport::of(&own)], Vec::new())?;
-    Ok(Concluded {
-        manifest,
-        wrote_index: false,
-    })
 }
 
 /// Unique per shard process: host, process id and the time, hashed.
@@ -544,6 +535,7 @@ fn nonce(out: &Path) -> String {
 mod tests {
     use super::*;
     use crate::brief::DecodingInfo;
+    use crate::run::manifest::ArticleStatus;
     use crate::run::shard::ShardSource;
     use crate::run::Formats;
     use crate::translate::BatchPolicy;
@@ -565,6 +557,7 @@ mod tests {
             status,
             error: None,
             outputs: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -590,12 +583,8 @@ mod tests {
                 formats: Formats::parse("html").unwrap(),
                 cache: "/c/.cache/translations-x.0-of-2.jsonl".into(),
             },
-            counts: Counts {
-                sentences: 4,
-                translated: 3,
-                cached: 1,
-                ..Counts::default()
-            },
+            sentences: 4,
+            translated: 3,
             times: StageTimes {
                 clean_s: 1.0,
                 translate_s: 2.0,
@@ -611,6 +600,8 @@ mod tests {
                 .into_iter()
                 .map(|(order, item)| Ordered { order, item })
                 .collect(),
+            warnings: vec!["a link loop".into()],
+            unwritten: Vec::new(),
         }
     }
 
@@ -673,6 +664,11 @@ mod tests {
         assert_eq!(m2.times.translate_s, 2.0, "the slowest shard's time");
         assert_eq!(m2.throughput.source_tokens, 60);
         assert_eq!(m2.settings.cache, "/c/.cache");
+        assert_eq!(
+            m2.warnings,
+            vec!["a link loop".to_string()],
+            "repeated once"
+        );
     }
 
     #[test]

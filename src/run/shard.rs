@@ -330,13 +330,12 @@ pub struct Share<T> {
 }
 
 /// Takes this shard's share of a run's inputs (all of them when `shard` is `None`), keeping
-/// every item's one-process position: records first, in input order, then articles.
-/// `records` carry the content id when one is known (a duplicate); those without one (an
-/// unreadable file, an invalid JSON line) are recorded by shard 0 only, so that each is
-/// counted once whatever paths the machines see.
+/// every item's one-process position: records first, in input order, then articles. The
+/// documents that never became articles (unreadable, skipped, duplicates) need no model:
+/// shard 0 records them all, so that each is counted once whatever paths the machines see.
 pub fn share<T>(
     shard: Option<Shard>,
-    records: Vec<(Option<String>, ArticleRecord)>,
+    records: Vec<ArticleRecord>,
     articles: Vec<T>,
     id: impl Fn(&T) -> &str,
 ) -> Share<T> {
@@ -349,8 +348,8 @@ pub fn share<T>(
     let records = records
         .into_iter()
         .enumerate()
-        .filter(|(_, (rid, _))| mine(rid.as_deref()))
-        .map(|(order, (_, item))| Ordered { order, item })
+        .filter(|_| mine(None))
+        .map(|(order, item)| Ordered { order, item })
         .collect();
     let articles = articles
         .into_iter()
