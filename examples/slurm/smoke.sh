@@ -118,7 +118,7 @@ single=$work/single
 env -u NASHRA_OUT "$bin" run "$articles" --out "$single" --model-dir "$model" --quiet
 
 say "comparing"
-diff -r --exclude=run.json --exclude=shards --exclude=.cache "$single" "$out" ||
+diff -r --exclude=run.json --exclude=shards --exclude=.cache --exclude=.nashra.lock "$single" "$out" ||
     fail "the sharded run's files differ from the one-process run's"
 python3 - "$single/run.json" "$out/run.json" <<'PY' || fail "run.json differs"
 import json, sys
