@@ -300,6 +300,11 @@ fn report(outcome: &run::RunOutcome, out: &Path, quiet: bool) {
     for u in &outcome.unwritten {
         eprintln!("nashra: error: not written: {u}");
     }
+    if !quiet {
+        for s in &m.shards {
+            eprintln!("nashra: shard {}/{} ({})", s.index, s.count, s.detail);
+        }
+    }
     let c = &m.counts;
     if !quiet || c.failed > 0 || !outcome.unwritten.is_empty() {
         eprintln!(
