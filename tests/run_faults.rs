@@ -182,7 +182,10 @@ fn a_huge_article_is_skipped_with_its_reason_and_the_others_complete() {
 fn a_long_unpunctuated_article_under_the_limit_is_cut_and_translated() {
     let input = tempfile::tempdir().unwrap();
     // 30,000 characters with no sentence end: one "sentence" for the segmenter.
-    let text = "قال الرئيس إن المحادثات مستمرة بين الطرفين ".repeat(700);
+    let text = format!(
+        "{}.",
+        "قال الرئيس إن المحادثات مستمرة بين الطرفين ".repeat(700)
+    );
     std::fs::write(input.path().join("long.txt"), &text).unwrap();
     let out = tempfile::tempdir().unwrap();
     let o = run(input.path(), out.path(), &["--formats", "json"]);
@@ -204,10 +207,10 @@ fn a_long_unpunctuated_article_under_the_limit_is_cut_and_translated() {
 #[test]
 fn invalid_utf8_inside_a_utf8_file_is_a_warning_naming_the_file() {
     let input = tempfile::tempdir().unwrap();
-    let mut bytes = "قال الرئيس إن المحادثات مستمرة بين الطرفين في العاصمة.\n\n"
-        .repeat(3)
-        .into_bytes();
-    bytes.splice(40..40, [0xFF, 0xFE]);
+    let text = "قال الرئيس إن المحادثات مستمرة بين الطرفين في العاصمة.\n\n".repeat(3);
+    let at = text.char_indices().nth(20).unwrap().0;
+    let mut bytes = text.into_bytes();
+    bytes.splice(at..at, [0xFF, 0xFE]);
     std::fs::write(input.path().join("damaged.txt"), bytes).unwrap();
     let out = tempfile::tempdir().unwrap();
     let o = run(input.path(), out.path(), &["--formats", "json", "--quiet"]);
@@ -218,7 +221,7 @@ fn invalid_utf8_inside_a_utf8_file_is_a_warning_naming_the_file() {
         .find(|l| l.contains("damaged.txt") && l.contains("warning"))
         .unwrap_or_else(|| panic!("no warning names the file: {err}"));
     assert!(
-        line.contains("U+FFFD") && line.contains("from byte 40"),
+        line.contains("U+FFFD") && line.contains(&format!("from byte {at}")),
         "{line}"
     );
     let m = manifest(out.path());
@@ -296,6 +299,19 @@ fn outputs_inside_the_input_folder_are_never_read_back() {
         let m = manifest(&out);
         assert_eq!(m["counts"]["articles"], 5, "{}", stderr(&o));
     }
+    // Named explicitly, an output is still not an input.
+    let brief = out.join(
+        manifest(&out)["articles"][0]["outputs"][0]
+            .as_str()
+            .unwrap(),
+    );
+    let o = run_cmd(input.path(), &out, &["--formats", "html,json"])
+        .arg(&brief)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(manifest(&out)["counts"]["articles"], 5);
+    assert!(stderr(&o).contains("not read as input"), "{}", stderr(&o));
     // Also with the cache folder placed among the inputs.
     let cache = input.path().join("cache");
     let o = run(
@@ -305,6 +321,19 @@ fn outputs_inside_the_input_folder_are_never_read_back() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(manifest(&out)["counts"]["articles"], 5);
+}
+
+#[test]
+fn an_output_folder_above_the_inputs_excludes_only_itself() {
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("articles");
+    std::fs::create_dir(&input).unwrap();
+    samples(&input);
+    for _ in 0..2 {
+        let o = run(&input, work.path(), &["--formats", "html"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(manifest(work.path())["counts"]["ok"], 5);
+    }
 }
 
 #[test]
@@ -420,6 +449,7 @@ fn ten_kills_at_random_moments_lose_no_finished_work() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     total += started_sentences(&stderr(&o));
     assert_eq!(outputs(out.path()), outputs(reference.path()));
+    eprintln!("one run: {translated} sentences in {one_run:?}; over 10 kills and a rerun: {total}");
     assert!(
         total as f64 <= 1.2 * translated as f64,
         "{total} sentences translated over all attempts, one run translates {translated}"

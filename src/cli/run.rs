@@ -10,9 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
 use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
-use crate::run::shard::ShardAssignment;
 use crate::run::{self, Formats, Progress, RunPaths, RunSettings};
-use crate::translate::BatchPolicy;
+use crate::translate::{BatchPolicy, DecodeOptions};
 
 /// Turn a folder of Arabic articles into bilingual briefs.
 #[derive(Debug, clap::Args)]
@@ -41,13 +40,6 @@ pub struct RunArgs {
     /// Uncached sentences gathered before each model call [default: 512]
     #[arg(long, env = "NASHRA_GROUP_SENTENCES", value_name = "N", hide = true)]
     pub group_sentences: Option<usize>,
-    /// Run only shard I of N (0-based, e.g. 1/4) [default: from SLURM_ARRAY_TASK_ID or
-    /// JOB_COMPLETION_INDEX when set]
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
-    /// Number of shards, for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX gives the index)
-    #[arg(long, env = "NASHRA_SHARDS", value_name = "N")]
-    pub shards: Option<usize>,
     /// Articles (files or JSON-lines records) over this many bytes are skipped, recorded
     /// [default: 4194304]
     #[arg(long, env = "NASHRA_MAX_ARTICLE_BYTES", value_name = "BYTES")]
@@ -55,6 +47,13 @@ pub struct RunArgs {
     /// If another run holds the output folder, wait for it instead of exiting
     #[arg(long)]
     pub wait: bool,
+    /// Run only shard I of N (0-based, e.g. 1/4) [default: from SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX when set]
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of shards, for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX gives the index)
+    #[arg(long, env = "NASHRA_SHARDS", value_name = "N")]
+    pub shards: Option<usize>,
     /// No progress bar or log lines (errors still go to stderr)
     #[arg(long, short)]
     pub quiet: bool,
@@ -176,22 +175,7 @@ impl Progress for Log {
 pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     init_debug_log();
     let file = read_config(args.config.as_deref())?;
-    let threads = configure_threads(args.threads.or(file.threads))?;
-    let inputs = if args.inputs.is_empty() {
-        file.inputs.clone().unwrap_or_default()
-    } else {
-        args.inputs.clone()
-    };
-    if inputs.is_empty() {
-        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
-    }
-    let formats = Formats::parse(
-        args.formats
-            .as_deref()
-            .or(file.formats.as_deref())
-            .unwrap_or("html,md,json"),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let quiet = args.quiet || file.quiet.unwrap_or(false);
     let model_args = ModelArgs {
         model: args.model.model.clone().or(file.model.clone()),
         revision: args.model.revision.clone().or(file.revision.clone()),
@@ -203,28 +187,44 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         min_length: args.decode.min_length.or(file.min_length),
         ..args.decode.clone()
     };
-    let quiet = args.quiet || file.quiet.unwrap_or(false);
-    let shard = run::shard::resolve(args.shard.as_deref(), args.shards, &|name| {
-        std::env::var(name).ok()
-    })?;
-    let out = args
-        .out
-        .or(file.out)
-        .unwrap_or_else(|| PathBuf::from("briefs"));
-    let cache_dir = args.cache.or(file.cache);
-    let paths = RunPaths::new(out.clone(), cache_dir.clone())
-        .sharded(shard.as_ref().map(ShardAssignment::shard));
+    let mut settings = settings(args, file)?;
+    let paths = RunPaths::of(&settings);
     // The lock comes before the model: a second run on this folder is refused at once.
-    let lock = run::lock_out(&paths, args.wait)?;
+    let lock = run::lock_out(&paths, settings.wait_for_lock)?;
     let translator = model_args.load()?;
-    let settings = RunSettings {
+    settings.decode = decode_args.apply(translator.engine().default_options());
+    translator.engine().validate(&settings.decode)?;
+    let outcome = with_progress(quiet, |p| {
+        run::run_locked(&settings, &translator, paths, lock, p)
+    })?;
+    report(&outcome, &settings.out, quiet);
+    Ok(ExitCode::from(outcome.exit_code))
+}
+
+/// The run's settings from flags, environment and file; decoding options are the model's
+/// defaults until the caller applies the decoding flags to them.
+fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
+    let inputs = if args.inputs.is_empty() {
+        file.inputs.unwrap_or_default()
+    } else {
+        args.inputs
+    };
+    if inputs.is_empty() {
+        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
+    }
+    let formats = args.formats.or(file.formats);
+    Ok(RunSettings {
         inputs,
-        out,
-        cache_dir,
-        formats,
-        decode: decode_args.apply(translator.engine().default_options()),
+        out: args
+            .out
+            .or(file.out)
+            .unwrap_or_else(|| PathBuf::from("briefs")),
+        cache_dir: args.cache.or(file.cache),
+        formats: Formats::parse(formats.as_deref().unwrap_or("html,md,json"))
+            .map_err(anyhow::Error::msg)?,
+        decode: DecodeOptions::default(),
         batch: BatchPolicy::tokens(args.batch_tokens.or(file.batch_tokens).unwrap_or(4096)),
-        threads,
+        threads: configure_threads(args.threads.or(file.threads))?,
         summary_sentences: args
             .summary_sentences
             .or(file.summary_sentences)
@@ -235,14 +235,10 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
             .or(file.max_article_bytes)
             .unwrap_or(crate::ingest::DEFAULT_MAX_ARTICLE_BYTES),
         wait_for_lock: args.wait,
-        shard,
-    };
-    translator.engine().validate(&settings.decode)?;
-    let outcome = with_progress(quiet, |p| {
-        run::run_locked(&settings, &translator, paths, lock, p)
-    })?;
-    report(&outcome, &settings.out, quiet);
-    Ok(ExitCode::from(outcome.exit_code))
+        shard: run::shard::resolve(args.shard.as_deref(), args.shards, &|name| {
+            std::env::var(name).ok()
+        })?,
+    })
 }
 
 /// `RUST_LOG=nashra=debug` shows each model call of the run as it starts.

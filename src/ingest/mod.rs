@@ -84,7 +84,7 @@ pub enum IngestError {
     Unsupported { path: PathBuf },
     #[error("{}: symbolic link loop (back to {}); not followed", path.display(), ancestor.display())]
     Loop { path: PathBuf, ancestor: PathBuf },
-    #[error("{}: is the run's own output or cache folder; not read as input", path.display())]
+    #[error("{}: the run's own output or cache folder (or a file in it); not read as input", path.display())]
     OwnOutput { path: PathBuf },
     #[error("{origin}: {bytes} bytes, over the {limit}-byte article limit (--max-article-bytes)")]
     TooLarge {
@@ -143,8 +143,17 @@ pub fn discover_excluding(inputs: &[PathBuf], exclude: &[&Path]) -> Result<Found
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
-    let is_excluded = |p: &Path| {
+    // Compared canonically, however the path is spelled (relative, through links). Equality,
+    // not "inside": `--out .` above an input folder must not exclude that folder.
+    let canonical_in = |p: &Path| {
         !excluded.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| excluded.contains(&c))
+    };
+    let is_excluded = |dir: &Path| canonical_in(dir);
+    let in_excluded = |file: &Path| {
+        std::fs::canonicalize(file)
+            .ok()
+            .and_then(|c| c.parent().map(Path::to_path_buf))
+            .is_some_and(|dir| canonical_in(&dir))
     };
     let mut found = Found::default();
     let mut seen = std::collections::HashSet::new();
@@ -157,7 +166,11 @@ pub fn discover_excluding(inputs: &[PathBuf], exclude: &[&Path]) -> Result<Found
                     path: input.clone(),
                 });
             }
-            if seen.insert(std::fs::canonicalize(input).unwrap_or_else(|_| input.clone())) {
+            if in_excluded(input) {
+                found.problems.push(IngestError::OwnOutput {
+                    path: input.clone(),
+                });
+            } else if seen.insert(std::fs::canonicalize(input).unwrap_or_else(|_| input.clone())) {
                 found.files.push(input.clone());
             }
         } else {

@@ -55,10 +55,14 @@ pub fn pieces(text: &str, max: usize) -> Vec<&str> {
             out.push(rest);
             break;
         }
-        let cut = rest[..end]
-            .rfind(char::is_whitespace)
-            .filter(|&i| i > 0)
-            .unwrap_or(end);
+        let cut = if rest[end..].starts_with(char::is_whitespace) {
+            end
+        } else {
+            rest[..end]
+                .rfind(char::is_whitespace)
+                .filter(|&i| i > 0)
+                .unwrap_or(end)
+        };
         out.push(rest[..cut].trim_end());
         rest = rest[cut..].trim_start();
     }

@@ -1,11 +1,14 @@
 //! The translation cache: finished translations survive any interruption, so a rerun on
 //! unchanged input makes no model call and a new article costs only its own sentences.
 //!
-//! One append-only JSON-lines file per (weights, decoding settings) fingerprint. Each model
-//! batch's results are appended and flushed to disk before the run goes on; a line torn by a
-//! kill at the worst moment is ignored when the file is read back (the sentence is simply
-//! translated again). Append-only files need no rewrite, so there is no moment at which
-//! completed work could be lost.
+//! One append-only JSON-lines file per (weights, decoding settings) fingerprint. The run
+//! (`Run::translate`) hands the model one wave of batches at a time, one batch per worker,
+//! and each wave's results are appended and synced before the next wave starts (so a kill
+//! loses at most the wave in flight — `tests/run_faults.rs` kills a run ten times and checks
+//! it). New fields of [`CachedTranslation`] must be `#[serde(default)]`: an old file must
+//! still load. A line torn by a kill at the worst moment is ignored when the file is read
+//! back (the sentence is simply translated again). Append-only files need no rewrite, so
+//! there is no moment at which completed work could be lost.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};

@@ -45,7 +45,52 @@ impl std::fmt::Display for Unwritten {
     }
 }
 
+/// What a run did besides its records: sentences, model work and time. Sums over shards.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Work {
+    /// Sentences of all articles (translated or from the cache).
+    pub sentences: usize,
+    /// Sentences the model translated in this run.
+    pub translated: usize,
+    pub source_tokens: usize,
+    pub times: StageTimes,
+}
+
 impl Manifest {
+    /// The manifest of a run from its records (sorted here by path) and its work: the one
+    /// place counts and throughput are derived. No warnings, nothing unwritten.
+    pub fn of(
+        model: ModelInfo,
+        settings: Settings,
+        mut records: Vec<ArticleRecord>,
+        work: &Work,
+    ) -> Self {
+        records.sort_by(|a, b| a.path.cmp(&b.path));
+        let per_s = |n: usize| {
+            if work.times.translate_s > 0.0 {
+                n as f64 / work.times.translate_s
+            } else {
+                0.0
+            }
+        };
+        Self {
+            model,
+            settings,
+            counts: Counts::of(&records, work.sentences, work.translated),
+            times: work.times.clone(),
+            throughput: Throughput {
+                source_tokens: work.source_tokens,
+                source_tokens_per_s: per_s(work.source_tokens),
+                sentences_per_s: per_s(work.translated),
+            },
+            articles: records,
+            warnings: Vec::new(),
+            unwritten: Vec::new(),
+            shards: Vec::new(),
+            missing_shards: Vec::new(),
+        }
+    }
+
     /// The manifest as written to `run.json`: pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
         format!(
@@ -171,24 +216,6 @@ impl ArticleRecord {
             error: Some(reason),
             outputs: Vec::new(),
             warnings: Vec::new(),
-        }
-    }
-}
-
-impl Throughput {
-    /// Rates over the seconds spent translating (zero when nothing was translated).
-    pub fn of(source_tokens: usize, translated: usize, translate_s: f64) -> Self {
-        let rate = |n: usize| {
-            if translate_s > 0.0 {
-                n as f64 / translate_s
-            } else {
-                0.0
-            }
-        };
-        Self {
-            source_tokens,
-            source_tokens_per_s: rate(source_tokens),
-            sentences_per_s: rate(translated),
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{
-    ArticleRecord, Counts, Manifest, Settings, ShardReport, StageTimes, Throughput, Unwritten,
+    ArticleRecord, Manifest, Settings, ShardReport, StageTimes, Unwritten, Work,
 };
 use super::shard::{Shard, ShardAssignment};
 use super::RunSettings;
@@ -208,39 +208,29 @@ pub fn assemble(
     let mut entries: Vec<&Ordered<IndexEntry>> = parts.iter().flat_map(|p| &p.entries).collect();
     entries.sort_by_key(|e| e.order);
     let entries: Vec<IndexEntry> = entries.into_iter().map(|e| e.item.clone()).collect();
+    // In one-process order; `Manifest::of` then sorts by path, stably, as a whole run does.
     let mut records: Vec<&Ordered<ArticleRecord>> = parts.iter().flat_map(|p| &p.records).collect();
-    records.sort_by(|a, b| a.item.path.cmp(&b.item.path).then(a.order.cmp(&b.order)));
+    records.sort_by_key(|r| r.order);
     let records: Vec<ArticleRecord> = records.into_iter().map(|r| r.item.clone()).collect();
-    let sentences = parts.iter().map(|p| p.sentences).sum();
-    let counts = Counts::of(
-        &records,
-        sentences,
-        parts.iter().map(|p| p.translated).sum(),
-    );
-    let mut warnings: Vec<String> = Vec::new();
-    for w in parts.iter().flat_map(|p| &p.warnings) {
-        if !warnings.contains(w) {
-            warnings.push(w.clone());
-        }
-    }
-    let times = critical_path(parts.iter().map(|p| &p.times));
-    let source_tokens = parts.iter().map(|p| p.source_tokens).sum();
+    let work = Work {
+        sentences: parts.iter().map(|p| p.sentences).sum(),
+        translated: parts.iter().map(|p| p.translated).sum(),
+        source_tokens: parts.iter().map(|p| p.source_tokens).sum(),
+        times: critical_path(parts.iter().map(|p| &p.times)),
+    };
     let mut settings = first.settings.clone();
     if parts.len() > 1 {
         settings.cache = common_dir(parts.iter().map(|p| p.settings.cache.as_str()));
     }
-    let manifest = Manifest {
-        model: first.model.clone(),
-        settings,
-        throughput: Throughput::of(source_tokens, counts.translated, times.translate_s),
-        counts,
-        times,
-        articles: records,
-        warnings,
-        unwritten: parts.iter().flat_map(|p| p.unwritten.clone()).collect(),
-        shards,
-        missing_shards,
-    };
+    let mut manifest = Manifest::of(first.model.clone(), settings, records, &work);
+    for w in parts.iter().flat_map(|p| &p.warnings) {
+        if !manifest.warnings.contains(w) {
+            manifest.warnings.push(w.clone());
+        }
+    }
+    manifest.unwritten = parts.iter().flat_map(|p| p.unwritten.clone()).collect();
+    manifest.shards = shards;
+    manifest.missing_shards = missing_shards;
     Ok(Assembled {
         files: render::index::files(&entries),
         manifest,

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::bounds::{self, MAX_SENTENCE_CHARS};
 use super::cache::{self, CachedTranslation, TranslationCache};
 use super::lock::RunLock;
-use super::manifest::{self, ArticleRecord, Manifest, ShardReport, StageTimes, Unwritten};
+use super::manifest::{self, ArticleRecord, Manifest, ShardReport, Unwritten, Work};
 use super::merge::{self, Ordered, Part};
 use super::paths::RunPaths;
 use super::shard::{self, ShardAssignment};
@@ -23,15 +23,6 @@ use crate::fsutil::{is_temp_name, write_atomic};
 use crate::ingest::{self, IngestError, RawDoc};
 use crate::render;
 use crate::translate::{batch, DecodeOptions, Translation, Translator};
-
-/// Running totals of the work done.
-#[derive(Debug, Default)]
-struct Tally {
-    sentences: usize,
-    translated: usize,
-    source_tokens: usize,
-    times: StageTimes,
-}
 
 /// One run of the nightly job, between its stages.
 pub struct Run<'a> {
@@ -58,7 +49,7 @@ pub struct Run<'a> {
     run_key: Option<String>,
     warnings: Vec<String>,
     unwritten: Vec<Unwritten>,
-    tally: Tally,
+    work: Work,
 }
 
 impl<'a> Run<'a> {
@@ -118,7 +109,7 @@ impl<'a> Run<'a> {
             run_key: None,
             warnings: Vec::new(),
             unwritten: Vec::new(),
-            tally: Tally::default(),
+            work: Work::default(),
         })
     }
 
@@ -168,7 +159,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        self.tally.times.clean_s += t.elapsed().as_secs_f64();
+        self.work.times.clean_s += t.elapsed().as_secs_f64();
         Ok(())
     }
 
@@ -205,7 +196,7 @@ impl<'a> Run<'a> {
             }
         }
         self.done = vec![None; self.articles.len()];
-        self.tally.times.clean_s += t.elapsed().as_secs_f64();
+        self.work.times.clean_s += t.elapsed().as_secs_f64();
         let total = self.articles.len() + self.records.len();
         progress.articles_read(total, self.articles.len());
     }
@@ -290,7 +281,7 @@ impl<'a> Run<'a> {
         progress: &mut dyn Progress,
     ) -> Result<(), RunError> {
         let missing = self.missing(group.clone());
-        self.tally.sentences += self.articles[group]
+        self.work.sentences += self.articles[group]
             .iter()
             .map(|a| units(a).count())
             .sum::<usize>();
@@ -303,9 +294,9 @@ impl<'a> Run<'a> {
                 self.translator
                     .translate(&refs, &self.settings.decode, &self.settings.batch)?;
             let seconds = t.elapsed().as_secs_f64();
-            self.tally.times.translate_s += seconds;
-            self.tally.translated += wave.len();
-            self.tally.source_tokens += out.iter().map(|t| t.source_tokens).sum::<usize>();
+            self.work.times.translate_s += seconds;
+            self.work.translated += wave.len();
+            self.work.source_tokens += out.iter().map(|t| t.source_tokens).sum::<usize>();
             progress.translated(wave.len(), seconds);
             self.remember(wave, out);
         }
@@ -374,7 +365,7 @@ impl<'a> Run<'a> {
             .into_par_iter()
             .map(|i| (i, self.write_briefs(&self.articles[i], &lookup)))
             .collect();
-        self.tally.times.render_s += t.elapsed().as_secs_f64();
+        self.work.times.render_s += t.elapsed().as_secs_f64();
         for (i, result) in rendered {
             self.done[i] = Some(result);
         }
@@ -506,10 +497,12 @@ impl<'a> Run<'a> {
                 Some(Err(e)) => ArticleRecord::failed(&a.path, e.clone()),
                 None => ArticleRecord::failed(&a.path, "not rendered".into()),
             };
+            let mut item = item;
+            item.warnings.clone_from(&a.warnings);
             records.push(Ordered { order, item });
         }
-        let mut times = self.tally.times.clone();
-        times.total_s = self.started.elapsed().as_secs_f64();
+        let mut work = self.work.clone();
+        work.times.total_s = self.started.elapsed().as_secs_f64();
         let s = self.settings;
         Part {
             model: self.model.clone(),
@@ -521,10 +514,10 @@ impl<'a> Run<'a> {
                 formats: s.formats,
                 cache: self.cache.path().display().to_string(),
             },
-            sentences: self.tally.sentences,
-            translated: self.tally.translated,
-            times,
-            source_tokens: self.tally.source_tokens,
+            sentences: work.sentences,
+            translated: work.translated,
+            times: work.times,
+            source_tokens: work.source_tokens,
             records,
             entries,
             warnings: self.warnings.clone(),
