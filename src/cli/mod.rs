@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod bench;
 pub mod clean;
 pub mod eval;
+pub mod merge;
 pub mod model_args;
 pub mod models;
 pub mod run;
@@ -33,6 +34,8 @@ pub enum Command {
     Clean(clean::CleanArgs),
     /// Score translations with BLEU and chrF, exactly as sacreBLEU does.
     Eval(eval::EvalArgs),
+    /// Merge a sharded run's shards into one index and run.json.
+    Merge(merge::MergeArgs),
     /// Download and list translation models (for offline nightly runs).
     Models(models::ModelsArgs),
 }
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Translate(args) => translate::execute(args),
         Command::Clean(args) => clean::execute(args),
         Command::Eval(args) => eval::execute(args),
+        Command::Merge(args) => merge::execute(args),
         Command::Models(args) => models::execute(args),
     };
     match result {

@@ -47,6 +47,13 @@ pub struct RunArgs {
     /// If another run holds the output folder, wait for it instead of exiting
     #[arg(long)]
     pub wait: bool,
+    /// Run only shard I of N (0-based, e.g. 1/4) [default: from SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX when set]
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of shards, for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX gives the index)
+    #[arg(long, env = "NASHRA_SHARDS", value_name = "N")]
+    pub shards: Option<usize>,
     /// No progress bar or log lines (errors still go to stderr)
     #[arg(long, short)]
     pub quiet: bool,
@@ -230,6 +237,9 @@ fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
             .or(file.max_article_bytes)
             .unwrap_or(crate::ingest::DEFAULT_MAX_ARTICLE_BYTES),
         wait_for_lock: args.wait,
+        shard: run::shard::resolve(args.shard.as_deref(), args.shards, &|name| {
+            std::env::var(name).ok()
+        })?,
     })
 }
 
@@ -287,6 +297,11 @@ fn report(outcome: &run::RunOutcome, out: &Path, quiet: bool) {
     }
     for u in &outcome.unwritten {
         eprintln!("nashra: error: not written: {u}");
+    }
+    if !quiet {
+        for s in &m.shards {
+            eprintln!("nashra: shard {}/{} ({})", s.index, s.count, s.detail);
+        }
     }
     let c = &m.counts;
     if !quiet || c.failed > 0 || !outcome.unwritten.is_empty() {

@@ -72,19 +72,38 @@ impl TranslationCache {
     /// Opens (creating its folder if needed) the cache file at `path`; a missing file is an
     /// empty cache.
     pub fn open_file(path: &Path) -> std::io::Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Self::open_family(path, None)
+    }
+
+    /// Opens the cache file at `path` for appending, having read, besides it, every file of
+    /// its folder named `<family>.jsonl` or `<family>.<anything>.jsonl`: the files of the
+    /// other processes sharing the cache (shards of a run, each appending to its own file).
+    /// No file has two writers, and every process reuses what any earlier one translated.
+    pub fn open_family(path: &Path, family: Option<&str>) -> std::io::Result<Self> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
             std::fs::create_dir_all(dir)?;
         }
         let path = path.to_path_buf();
+        let mut files: Vec<PathBuf> = vec![path.clone()];
+        if let Some(family) = family {
+            let dir = dir.unwrap_or(Path::new("."));
+            let prefix = format!("{family}.");
+            let is_member = |p: &Path| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".jsonl"))
+            };
+            let mut siblings: Vec<PathBuf> = std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| is_member(p) && *p != path)
+                .collect();
+            siblings.sort();
+            files.splice(0..0, siblings);
+        }
         let mut entries = HashMap::new();
-        if let Ok(f) = File::open(&path) {
-            for line in BufReader::new(f).lines() {
-                let Ok(line) = line else { break };
-                // A torn or foreign line is skipped, never fatal.
-                if let Ok(l) = serde_json::from_str::<Line>(&line) {
-                    entries.insert(l.src, l.value);
-                }
-            }
+        for file in &files {
+            read_into(file, &mut entries);
         }
         Ok(Self {
             path,
@@ -149,6 +168,18 @@ impl TranslationCache {
     }
 }
 
+/// Adds a cache file's entries to `entries`. A torn or foreign line is skipped, never fatal.
+fn read_into(path: &Path, entries: &mut HashMap<String, CachedTranslation>) {
+    if let Ok(f) = File::open(path) {
+        for line in BufReader::new(f).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(l) = serde_json::from_str::<Line>(&line) {
+                entries.insert(l.src, l.value);
+            }
+        }
+    }
+}
+
 fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = File::open(path)?;
@@ -201,6 +232,33 @@ mod tests {
         let plain = fingerprint(&weights_id("w", Quantize::None), "{}");
         assert_eq!(plain, fingerprint("w", "{}"));
         assert_ne!(plain, fingerprint(&weights_id("w", Quantize::Int8), "{}"));
+    }
+
+    #[test]
+    fn shards_write_their_own_files_and_read_everyone_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = fingerprint("w", "{}");
+        let family = format!("translations-{fp}");
+        let shard_file = |i: usize| dir.path().join(format!("{family}.{i}-of-2.jsonl"));
+        let mut a = TranslationCache::open_family(&shard_file(0), Some(&family)).unwrap();
+        let mut b = TranslationCache::open_family(&shard_file(1), Some(&family)).unwrap();
+        assert_ne!(a.path(), b.path());
+        a.insert_all([("واحد".to_string(), entry("one"))]).unwrap();
+        b.insert_all([("اثنان".to_string(), entry("two"))]).unwrap();
+        let other = fingerprint("w2", "{}");
+        TranslationCache::open(dir.path(), &other)
+            .unwrap()
+            .insert_all([("ثلاثة".to_string(), entry("three"))])
+            .unwrap();
+        let whole_file = dir.path().join(format!("{family}.jsonl"));
+        let whole = TranslationCache::open_family(&whole_file, Some(&family)).unwrap();
+        assert_eq!(
+            whole.len(),
+            2,
+            "both shards' files, not the other fingerprint's"
+        );
+        assert!(TranslationCache::open_file(&whole_file).unwrap().is_empty());
+        assert_eq!(whole.get("اثنان").unwrap().en, "two");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::shard::ShardSource;
 use super::Formats;
 use crate::brief::{DecodingInfo, ModelInfo};
 use crate::clean::Article;
@@ -23,6 +24,12 @@ pub struct Manifest {
     /// cause; absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unwritten: Vec<Unwritten>,
+    /// The shards a merged run was assembled from (absent for a one-process run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardReport>,
+    /// Shards whose manifest was missing when a partial merge was made (`merge --partial`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<usize>,
 }
 
 /// A file the run could not write, and why.
@@ -79,6 +86,8 @@ impl Manifest {
             articles: records,
             warnings: Vec::new(),
             unwritten: Vec::new(),
+            shards: Vec::new(),
+            missing_shards: Vec::new(),
         }
     }
 
@@ -209,4 +218,18 @@ impl ArticleRecord {
             warnings: Vec::new(),
         }
     }
+}
+
+/// One shard of a merged run: which it was, where that came from, and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardReport {
+    pub index: usize,
+    pub count: usize,
+    pub source: ShardSource,
+    /// The flag or environment values the shard was read from.
+    pub detail: String,
+    pub articles: usize,
+    pub sentences: usize,
+    pub translated: usize,
+    pub times: StageTimes,
 }

@@ -16,7 +16,9 @@ pub mod bounds;
 pub mod cache;
 pub mod lock;
 pub mod manifest;
+pub mod merge;
 pub mod paths;
+pub mod shard;
 mod stages;
 
 use std::path::PathBuf;
@@ -81,6 +83,8 @@ pub struct RunSettings {
     pub max_article_bytes: u64,
     /// Wait for a run holding the output folder's lock instead of exiting at once.
     pub wait_for_lock: bool,
+    /// This process's shard of the run (`None`: the whole run).
+    pub shard: Option<shard::ShardAssignment>,
 }
 
 /// Progress events, for a progress bar or log lines.
@@ -142,6 +146,8 @@ pub enum RunError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Translate(#[from] crate::translate::TranslateError),
+    #[error(transparent)]
+    Merge(#[from] merge::MergeError),
 }
 
 use manifest::Manifest;
@@ -169,6 +175,7 @@ pub fn run_locked(
     let mut run = Run::start_locked(settings, translator, paths, lock)?;
     run.ingest()?;
     run.clean(progress);
+    run.shard();
     for group in run.groups() {
         run.translate(group.clone(), progress)?;
         run.render(group, progress);

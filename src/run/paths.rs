@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::merge;
+use super::shard::{Shard, ShardAssignment};
 use super::RunSettings;
 
 /// The files and folders of one run.
@@ -18,12 +20,15 @@ pub struct RunPaths {
     pub manifest: PathBuf,
     /// Prefix of the cache file name; the model/settings fingerprint completes it.
     pub cache_stem: String,
+    /// The shard this run is (`None`: the whole run); its files are its own.
+    pub shard: Option<Shard>,
 }
 
 impl RunPaths {
     /// The default layout for `settings`.
     pub fn of(settings: &RunSettings) -> Self {
         Self::new(settings.out.clone(), settings.cache_dir.clone())
+            .sharded(settings.shard.as_ref().map(ShardAssignment::shard))
     }
 
     /// The default layout for an output folder and an optional cache folder.
@@ -33,14 +38,39 @@ impl RunPaths {
             lock: out.join(".nashra.lock"),
             manifest: out.join("run.json"),
             cache_stem: "translations".into(),
+            shard: None,
             out,
         }
     }
 
+    /// The layout of one shard of a run: the shard takes its own lock and writes its own
+    /// manifest (`<out>/shards/I-of-N.json`) and cache file, so that shards running side by
+    /// side share the output folder without sharing a file.
+    pub fn sharded(mut self, shard: Option<Shard>) -> Self {
+        if let Some(s) = shard {
+            let dir = merge::shards_dir(&self.out);
+            self.lock = dir.join(format!(".{}.lock", s.file_stem()));
+            self.manifest = merge::manifest_path(&self.out, s);
+        }
+        self.shard = shard;
+        self
+    }
+
     /// The cache file for translations made with one model and one set of decoding settings.
     pub fn cache_file(&self, fingerprint: &str) -> PathBuf {
-        self.cache_dir
-            .join(format!("{}-{fingerprint}.jsonl", self.cache_stem))
+        let family = self.cache_family(fingerprint);
+        match self.shard {
+            Some(s) => self
+                .cache_dir
+                .join(format!("{family}.{}.jsonl", s.file_stem())),
+            None => self.cache_dir.join(format!("{family}.jsonl")),
+        }
+    }
+
+    /// The name shared by every cache file of one fingerprint (the whole run's and each
+    /// shard's): a run reads them all and appends to its own.
+    pub fn cache_family(&self, fingerprint: &str) -> String {
+        format!("{}-{fingerprint}", self.cache_stem)
     }
 
     /// The file a brief or index file named `name` is written to.

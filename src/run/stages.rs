@@ -5,15 +5,17 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use super::bounds::{self, MAX_SENTENCE_CHARS};
 use super::cache::{self, CachedTranslation, TranslationCache};
 use super::lock::RunLock;
-use super::manifest::{self, ArticleRecord, Manifest, Unwritten, Work};
+use super::manifest::{self, ArticleRecord, Manifest, ShardReport, Unwritten, Work};
+use super::merge::{self, Ordered, Part};
 use super::paths::RunPaths;
+use super::shard::{self, ShardAssignment};
 use super::{ExitStatus, Progress, RunError, RunOutcome, RunSettings};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
 use crate::clean::{self, Article};
@@ -40,6 +42,11 @@ pub struct Run<'a> {
     done: Vec<Option<Result<IndexEntry, String>>>,
     /// Documents that never became articles (unreadable, skipped, duplicates).
     records: Vec<ArticleRecord>,
+    /// Each record's and article's position in a one-process run (set by `shard`; `None`:
+    /// this is the whole run, in that order).
+    orders: Option<Orders>,
+    /// The run's identity, shared by all its shards (set by `shard`).
+    run_key: Option<String>,
     warnings: Vec<String>,
     unwritten: Vec<Unwritten>,
     work: Work,
@@ -62,16 +69,25 @@ impl<'a> Run<'a> {
         lock: RunLock,
     ) -> Result<Self, RunError> {
         let started = Instant::now();
-        // Under the lock, any temporary file here belongs to a run that is gone.
-        remove_stale_temps(&paths.out);
+        // Under the lock, any temporary file here belongs to a run that is gone, unless
+        // other shards of the run share the folder: then only old ones do.
+        let min_age = match paths.shard {
+            Some(_) => SHARED_TEMP_MIN_AGE,
+            None => Duration::ZERO,
+        };
+        remove_stale_temps(&paths.out, min_age);
         let weights_sha256 = translator.weights_sha256()?.to_string();
         let settings_json = serde_json::to_string(&settings.decode).expect("settings serialise");
         let quantize = translator.engine().model().compute().quantize;
         let weights_id = cache::weights_id(&weights_sha256, quantize);
-        let cache_file = paths.cache_file(&cache::fingerprint(&weights_id, &settings_json));
-        let cache = TranslationCache::open_file(&cache_file).map_err(|error| RunError::Output {
-            path: cache_file.clone(),
-            error,
+        let fingerprint = cache::fingerprint(&weights_id, &settings_json);
+        let cache_file = paths.cache_file(&fingerprint);
+        let family = paths.cache_family(&fingerprint);
+        let cache = TranslationCache::open_family(&cache_file, Some(&family)).map_err(|error| {
+            RunError::Output {
+                path: cache_file.clone(),
+                error,
+            }
         })?;
         let model = ModelInfo {
             id: translator.files().id.clone(),
@@ -92,6 +108,8 @@ impl<'a> Run<'a> {
             articles: Vec::new(),
             done: Vec::new(),
             records: Vec::new(),
+            orders: None,
+            run_key: None,
             warnings: Vec::new(),
             unwritten: Vec::new(),
             work: Work::default(),
@@ -195,6 +213,39 @@ impl<'a> Run<'a> {
     /// of this run and get no record. Call between `clean` and the first `translate`.
     pub fn retain(&mut self, keep: impl Fn(&Article) -> bool) {
         self.articles.retain(|a| keep(a));
+        self.done = vec![None; self.articles.len()];
+    }
+
+    /// Narrows the run to this process's shard, if it is one (see [`super::shard`]): the
+    /// articles whose content id falls in it and, for shard 0, the documents that never
+    /// became articles. Every item keeps its one-process position for the merge. Call
+    /// between `clean` and the first `translate`.
+    pub fn shard(&mut self) {
+        let Some(assignment) = &self.settings.shard else {
+            return;
+        };
+        let inputs = self.records.iter().map(|r| r.path.as_str());
+        let inputs = inputs.chain(self.articles.iter().map(|a| a.id.as_str()));
+        let outputs = merge::outputs_json(self.settings);
+        self.run_key = Some(merge::run_key(inputs, &outputs, assignment.count));
+        let share = shard::share(
+            Some(assignment.shard()),
+            std::mem::take(&mut self.records),
+            std::mem::take(&mut self.articles),
+            |a| a.id.as_str(),
+        );
+        let (record_orders, records) = share.records.into_iter().map(|o| (o.order, o.item)).unzip();
+        let (article_orders, articles) = share
+            .articles
+            .into_iter()
+            .map(|o| (o.order, o.item))
+            .unzip();
+        self.records = records;
+        self.articles = articles;
+        self.orders = Some(Orders {
+            records: record_orders,
+            articles: article_orders,
+        });
         self.done = vec![None; self.articles.len()];
     }
 
@@ -352,17 +403,14 @@ impl<'a> Run<'a> {
 
     /// Stage 5: the index and `run.json`, written even when briefs failed. Files that could
     /// not be written are listed in the outcome (and in `run.json` when it could be written).
+    /// A shard writes its own manifest instead, and the index and `run.json` of the whole
+    /// run when it is the last of its run to finish.
     pub fn report(mut self) -> RunOutcome {
-        let entries: Vec<IndexEntry> = self
-            .done
-            .iter()
-            .filter_map(|d| d.as_ref().and_then(|r| r.as_ref().ok()).cloned())
-            .collect();
-        for (name, contents) in render::index::files(&entries) {
-            self.save(&self.paths.output(name), &contents);
-        }
-        let manifest = self.manifest();
-        self.save(&self.paths.manifest.clone(), &manifest.to_json());
+        let part = self.part();
+        let manifest = match (&self.settings.shard, self.run_key.clone()) {
+            (Some(assignment), Some(run_key)) => self.report_shard(part, assignment, run_key),
+            _ => self.report_whole(&part),
+        };
         let c = &manifest.counts;
         let status = if !self.unwritten.is_empty() {
             ExitStatus::Unsaved
@@ -378,6 +426,42 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The index files, then `run.json` listing any of them that could not be written.
+    fn report_whole(&mut self, part: &Part) -> Manifest {
+        let assembled =
+            merge::assemble(&[part], Vec::new(), Vec::new()).expect("one part always assembles");
+        for (name, contents) in &assembled.files {
+            self.save(&self.paths.output(name), contents);
+        }
+        let mut manifest = assembled.manifest;
+        manifest.unwritten.clone_from(&self.unwritten);
+        self.save(&self.paths.manifest.clone(), &manifest.to_json());
+        manifest
+    }
+
+    /// The shard's manifest, then the whole run's index and `run.json` if every shard of the
+    /// run has finished. Returns the shard's own view of the run.
+    fn report_shard(
+        &mut self,
+        part: Part,
+        assignment: &ShardAssignment,
+        run_key: String,
+    ) -> Manifest {
+        let own = merge::ShardManifest::new(assignment.clone(), run_key, &self.paths.out, part);
+        self.save(&self.paths.manifest.clone(), &own.to_json());
+        if self.unwritten.is_empty() {
+            if let Err(e) = merge::merge_if_complete(&self.paths.out, &own) {
+                self.unwritten.push(Unwritten {
+                    path: self.paths.output("run.json").display().to_string(),
+                    error: format!("merging the shards: {e}"),
+                });
+            }
+        }
+        let report = vec![ShardReport::of(&own)];
+        let assembled = merge::assemble(&[&own.part], report, Vec::new());
+        assembled.expect("one part always assembles").manifest
+    }
+
     fn save(&mut self, path: &Path, contents: &str) {
         if let Err(e) = write_if_changed(path, contents.as_bytes()) {
             self.unwritten.push(Unwritten {
@@ -387,34 +471,69 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Every document's record, then the manifest of the run so far.
-    fn manifest(&self) -> Manifest {
-        let mut records = self.records.clone();
-        for (a, done) in self.articles.iter().zip(&self.done) {
-            let mut r = match done {
-                Some(Ok(entry)) => ArticleRecord::ok(a, &entry.slug, &self.settings.formats),
+    /// What this process did, every record and index entry with its one-process position.
+    fn part(&self) -> Part {
+        let identity = Orders {
+            records: (0..self.records.len()).collect(),
+            articles: (self.records.len()..self.records.len() + self.articles.len()).collect(),
+        };
+        let orders = self.orders.as_ref().unwrap_or(&identity);
+        let mut records: Vec<Ordered<ArticleRecord>> = self
+            .records
+            .iter()
+            .zip(&orders.records)
+            .map(|(r, &order)| Ordered {
+                order,
+                item: r.clone(),
+            })
+            .collect();
+        let mut entries = Vec::new();
+        for ((a, done), &order) in self.articles.iter().zip(&self.done).zip(&orders.articles) {
+            let item = match done {
+                Some(Ok(entry)) => {
+                    entries.push(Ordered {
+                        order,
+                        item: entry.clone(),
+                    });
+                    ArticleRecord::ok(a, &entry.slug, &self.settings.formats)
+                }
                 Some(Err(e)) => ArticleRecord::failed(&a.path, e.clone()),
                 None => ArticleRecord::failed(&a.path, "not rendered".into()),
             };
-            r.warnings.clone_from(&a.warnings);
-            records.push(r);
+            let mut item = item;
+            item.warnings.clone_from(&a.warnings);
+            records.push(Ordered { order, item });
         }
         let mut work = self.work.clone();
         work.times.total_s = self.started.elapsed().as_secs_f64();
         let s = self.settings;
-        let settings = manifest::Settings {
-            decoding: self.decoding.clone(),
-            batch: s.batch,
-            threads: s.threads,
-            summary_sentences: s.summary_sentences,
-            formats: s.formats,
-            cache: self.cache.path().display().to_string(),
-        };
-        let mut m = Manifest::of(self.model.clone(), settings, records, &work);
-        m.warnings.clone_from(&self.warnings);
-        m.unwritten.clone_from(&self.unwritten);
-        m
+        Part {
+            model: self.model.clone(),
+            settings: manifest::Settings {
+                decoding: self.decoding.clone(),
+                batch: s.batch,
+                threads: s.threads,
+                summary_sentences: s.summary_sentences,
+                formats: s.formats,
+                cache: self.cache.path().display().to_string(),
+            },
+            sentences: work.sentences,
+            translated: work.translated,
+            times: work.times,
+            source_tokens: work.source_tokens,
+            records,
+            entries,
+            warnings: self.warnings.clone(),
+            unwritten: self.unwritten.clone(),
+        }
     }
+}
+
+/// Positions in a one-process run's manifest of a shard's records and articles.
+#[derive(Debug)]
+struct Orders {
+    records: Vec<usize>,
+    articles: Vec<usize>,
 }
 
 /// The record of a document that could not become an article.
@@ -430,6 +549,13 @@ fn record_of(e: &IngestError) -> ArticleRecord {
 /// model is loaded, so that a second run on the same folder is refused at once.
 pub fn lock_out(paths: &RunPaths, wait: bool) -> Result<RunLock, RunError> {
     create_out(&paths.out)?;
+    // A shard's lock lives in `<out>/shards/`.
+    if let Some(dir) = paths.lock.parent().filter(|d| *d != paths.out) {
+        std::fs::create_dir_all(dir).map_err(|error| RunError::Output {
+            path: dir.to_path_buf(),
+            error,
+        })?;
+    }
     Ok(RunLock::acquire(&paths.lock, &paths.out, wait)?)
 }
 
@@ -471,13 +597,41 @@ fn write(path: &Path, content: &str) -> Result<(), RunError> {
     })
 }
 
-/// Removes temporary files an interrupted run left behind.
-fn remove_stale_temps(dir: &Path) {
+/// How old a temporary file in a folder shared by shards must be to count as left behind:
+/// an atomic write lasts milliseconds, a temporary file this old belongs to no live writer.
+const SHARED_TEMP_MIN_AGE: Duration = Duration::from_secs(600);
+
+/// Removes temporary files an interrupted run left behind, those at least `min_age` old.
+fn remove_stale_temps(dir: &Path, min_age: Duration) {
+    let old_enough = |e: &std::fs::DirEntry| {
+        min_age.is_zero()
+            || e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= min_age)
+    };
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
-            if is_temp_name(&e.path()) {
+            if is_temp_name(&e.path()) && old_enough(&e) {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_leaves_the_fresh_temporary_files_of_other_shards_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join(".2025-01-01-abc.html.4242.tmp");
+        std::fs::write(&temp, "being written by another shard").unwrap();
+        remove_stale_temps(dir.path(), SHARED_TEMP_MIN_AGE);
+        assert!(temp.exists(), "removed a live writer's file");
+        remove_stale_temps(dir.path(), Duration::ZERO);
+        assert!(!temp.exists());
     }
 }
