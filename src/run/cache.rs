@@ -20,6 +20,10 @@ use sha2::{Digest, Sha256};
 pub struct CachedTranslation {
     pub en: String,
     pub score: f32,
+    /// Mean log-probability per generated token (see `Translation::mean_logprob`); `None`
+    /// for lines cached before it was recorded.
+    #[serde(default)]
+    pub mean_logprob: Option<f32>,
     pub source_tokens: usize,
     pub target_tokens: usize,
 }
@@ -142,6 +146,7 @@ mod tests {
         CachedTranslation {
             en: en.into(),
             score: -1.5,
+            mean_logprob: Some(-0.5),
             source_tokens: 4,
             target_tokens: 3,
         }

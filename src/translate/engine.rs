@@ -7,8 +7,8 @@ use candle_nn::VarBuilder;
 
 use super::config::{GenerationConfig, MarianConfig};
 use super::decode::{self, DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
-use super::model::{EncodedBatch, MarianModel};
 use super::model::weights::{self, WeightsLocation};
+use super::model::{EncodedBatch, MarianModel};
 use super::TranslateError;
 
 /// A Marian model with its decoding defaults and special tokens.
