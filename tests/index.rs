@@ -150,3 +150,29 @@ fn an_undated_article_says_so() {
         assert!(page.contains("<span class=\"nodate\">no date</span>"));
     }
 }
+
+#[test]
+fn mean_logprob_undoes_beam_length_normalisation() {
+    use nashra::translate::{DecodeOptions, Hypothesis};
+    let h = |score: f32| Hypothesis {
+        tokens: vec![5, 6, 7, 0],
+        score,
+    };
+    let greedy = DecodeOptions::default();
+    // Greedy: the score is the sum over the four tokens.
+    assert_eq!(h(-2.0).mean_logprob(&greedy), -0.5);
+    let mut beam = DecodeOptions {
+        num_beams: 4,
+        ..DecodeOptions::default()
+    };
+    // Beam search, length penalty 1: the score already is the mean.
+    assert_eq!(h(-0.5).mean_logprob(&beam), -0.5);
+    // Length penalty 2: score = sum / 4², so the mean is score · 16 / 4.
+    beam.length_penalty = 2.0;
+    assert_eq!(h(-0.125).mean_logprob(&beam), -0.5);
+    let empty = Hypothesis {
+        tokens: Vec::new(),
+        score: 0.0,
+    };
+    assert_eq!(empty.mean_logprob(&beam), 0.0);
+}

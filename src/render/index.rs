@@ -41,6 +41,11 @@ impl StoryView<'_> {
         }
     }
 
+    /// Articles without a date.
+    pub fn undated(&self) -> usize {
+        self.articles.iter().filter(|e| e.date.is_none()).count()
+    }
+
     fn counts_text(&self) -> String {
         let n = self.source_count();
         let a = self.articles.len();
@@ -158,7 +163,8 @@ const FILTER_SCRIPT: &str = r#"
 })();
 "#;
 
-fn html_article(out: &mut String, e: &IndexEntry) {
+/// An article's meta line: source, date (or "no date"), uncertain translations if any.
+fn html_article_meta(e: &IndexEntry) -> String {
     let source = e.source.as_deref().map_or_else(
         || "<span class=\"nodate\">source unknown</span>".to_string(),
         |s| format!("<span dir=\"auto\">{}</span>", escape(s)),
@@ -172,41 +178,70 @@ fn html_article(out: &mut String, e: &IndexEntry) {
     } else {
         String::new()
     };
+    format!("{source} · {}{unsure}", date_html(e.date.as_deref()))
+}
+
+fn html_article(out: &mut String, e: &IndexEntry) {
     let _ = writeln!(
         out,
-        "<li><div class=\"meta\">{source} · {}{unsure}</div><a href=\"{}.html\">{}</a>\
+        "<li><div class=\"meta\">{}</div><a href=\"{}.html\">{}</a>\
          <span class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</span></li>",
-        date_html(e.date.as_deref()),
+        html_article_meta(e),
         escape(&e.slug),
         escape(&e.headline),
         escape(&e.headline_ar)
     );
 }
 
+/// The story's meta line: a badge with its sources, then its dates.
+fn html_story_meta(s: &StoryView) -> String {
+    let dates = if s.dates.is_empty() {
+        "<span class=\"nodate\">no date</span>".to_string()
+    } else {
+        escape(&s.date_range())
+    };
+    // "no date" already says it when none is dated.
+    let undated = match s.undated() {
+        n if n > 0 && !s.dates.is_empty() => {
+            format!(" <span class=\"nodate\">({n} undated)</span>")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "<span class=\"badge\">{}</span> · {dates}{undated}",
+        s.counts_text()
+    )
+}
+
+/// A story: headline (English, then Arabic), meta, the central article's summary, then its
+/// articles; a story of one article is the article itself, with its own meta line.
 fn html_story(out: &mut String, s: &StoryView) {
     let c = s.central;
+    let single = s.articles.len() == 1;
     let _ = writeln!(
         out,
         "<article class=\"story\" id=\"story-{}\">\n<h2><a href=\"{}.html\">{}</a></h2>\n\
          <p class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</p>\n\
-         <div class=\"meta\"><span class=\"badge\">{}</span> · {}</div>\n<p class=\"lead\">{}</p>",
+         <div class=\"meta\">{}</div>\n<p class=\"lead\">{}</p>",
         escape(&s.id),
         escape(&c.slug),
         escape(&c.headline),
         escape(&c.headline_ar),
-        s.counts_text(),
-        if s.dates.is_empty() {
-            "<span class=\"nodate\">no date</span>".to_string()
+        if single {
+            html_article_meta(c)
         } else {
-            escape(&s.date_range())
+            html_story_meta(s)
         },
         escape(&c.summary.join(" "))
     );
-    out.push_str("<ol class=\"articles\">\n");
-    for e in &s.articles {
-        html_article(out, e);
+    if !single {
+        out.push_str("<ol class=\"articles\">\n");
+        for e in &s.articles {
+            html_article(out, e);
+        }
+        out.push_str("</ol>\n");
     }
-    out.push_str("</ol>\n</article>\n");
+    out.push_str("</article>\n");
 }
 
 /// `index.html`: the stories, a filter box (inline script, works offline) and a line of
@@ -239,6 +274,24 @@ fn md_text(s: &str) -> String {
     s.replace(['[', ']'], "").replace(['\n', '\r'], " ")
 }
 
+/// Source, date (or "no date"), uncertain translations if any.
+fn md_article_meta(e: &IndexEntry) -> String {
+    let mut meta = format!(
+        "{} · {}",
+        e.source.as_deref().map_or("source unknown".into(), md_text),
+        e.date.as_deref().unwrap_or("no date")
+    );
+    if e.low_confidence > 0 {
+        let _ = write!(
+            meta,
+            " · {} uncertain sentence{}",
+            e.low_confidence,
+            plural(e.low_confidence)
+        );
+    }
+    meta
+}
+
 /// `index.md`: the same stories as text.
 pub fn markdown(stories: &[StoryView], articles: usize) -> String {
     let mut out = format!(
@@ -249,23 +302,34 @@ pub fn markdown(stories: &[StoryView], articles: usize) -> String {
     );
     for s in stories {
         let c = s.central;
+        let single = s.articles.len() == 1;
+        let meta = if single {
+            format!("[brief]({}.md) · {}", c.slug, md_article_meta(c))
+        } else {
+            match s.undated() {
+                n if n > 0 && !s.dates.is_empty() => {
+                    format!("{} · {} ({n} undated)", s.counts_text(), s.date_range())
+                }
+                _ => format!("{} · {}", s.counts_text(), s.date_range()),
+            }
+        };
         let _ = writeln!(
             out,
-            "\n## {}\n\n{}\n\n{} · {}\n",
+            "\n## {}\n\n{}\n\n{meta}\n",
             md_text(&c.headline),
             md_text(&c.headline_ar),
-            s.counts_text(),
-            s.date_range()
         );
         if !c.summary.is_empty() {
             let _ = writeln!(out, "{}\n", md_text(&c.summary.join(" ")));
         }
+        if single {
+            continue;
+        }
         for e in &s.articles {
             let _ = writeln!(
                 out,
-                "- {} · {} — [{}]({}.md) — {}",
-                e.source.as_deref().map_or("source unknown".into(), md_text),
-                e.date.as_deref().unwrap_or("no date"),
+                "- {} — [{}]({}.md) — {}",
+                md_article_meta(e),
                 md_text(&e.headline),
                 e.slug,
                 md_text(&e.headline_ar)
