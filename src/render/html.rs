@@ -50,14 +50,15 @@ tr.title td { font-size: 1.15rem; font-weight: 700; background: var(--box); }
 footer { margin-top: 2rem; color: var(--muted); font-size: .8rem; }
 a { color: var(--accent); }
 .nodate { font-style: italic; }
-td.unsure { text-decoration: underline dotted var(--warn); text-underline-offset: .25em; }
-.unsure-mark { position: relative; display: inline-block; margin-left: .3em; padding: 0 .35em;
+.unsure-mark { display: inline-block; margin-left: .3em; padding: 0 .35em;
   border: 1px solid var(--warn); border-radius: 1em; color: var(--warn); font-size: .75rem;
   line-height: 1.4; cursor: help; vertical-align: .1em; }
+td.en, p.meta { position: relative; }
 .unsure-mark:hover::after, .unsure-mark:focus::after { content: attr(data-note); position: absolute;
-  z-index: 2; top: 1.6em; left: -4rem; width: min(18rem, 80vw); padding: .5rem .6rem;
+  z-index: 2; left: .3rem; right: .3rem; top: calc(100% - .2rem); max-width: 24rem; padding: .5rem .6rem;
   background: var(--box); color: var(--ink); border: 1px solid var(--line); border-radius: 4px;
-  font-size: .85rem; line-height: 1.4; white-space: normal; box-shadow: 0 2px 8px rgba(0,0,0,.25); }
+  font-size: .85rem; font-weight: 400; line-height: 1.4; white-space: normal;
+  box-shadow: 0 2px 8px rgba(0,0,0,.25); }
 @media (max-width: 640px) {
   table.article, table.article tbody, table.article tr, table.article td,
   .summary table, .summary tbody, .summary tr, .summary td { display: block; width: 100%; }
