@@ -161,7 +161,11 @@ fn jsonl_records_become_articles_with_their_fields() {
     std::fs::write(&path, format!("{rec1}\n\n{{broken\n{rec2}\n")).unwrap();
     let docs = read_path(&path).unwrap();
     assert_eq!(docs.len(), 3);
-    assert!(docs[1].as_ref().unwrap_err().contains("feed.jsonl:3"));
+    assert!(docs[1]
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .contains("feed.jsonl:3"));
     let a = structure(&decode(docs[0].as_ref().unwrap())).unwrap();
     assert_eq!(a.id, "a1");
     assert_eq!(a.title.as_deref(), Some("عنوان"));

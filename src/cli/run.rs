@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
 use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
-use crate::run::{self, Formats, Progress, RunSettings};
-use crate::translate::BatchPolicy;
+use crate::run::{self, Formats, Progress, RunPaths, RunSettings};
+use crate::translate::{BatchPolicy, DecodeOptions};
 
 /// Turn a folder of Arabic articles into bilingual briefs.
 #[derive(Debug, clap::Args)]
@@ -40,6 +40,13 @@ pub struct RunArgs {
     /// Uncached sentences gathered before each model call [default: 512]
     #[arg(long, env = "NASHRA_GROUP_SENTENCES", value_name = "N", hide = true)]
     pub group_sentences: Option<usize>,
+    /// Articles (files or JSON-lines records) over this many bytes are skipped, recorded
+    /// [default: 4194304]
+    #[arg(long, env = "NASHRA_MAX_ARTICLE_BYTES", value_name = "BYTES")]
+    pub max_article_bytes: Option<u64>,
+    /// If another run holds the output folder, wait for it instead of exiting
+    #[arg(long)]
+    pub wait: bool,
     /// No progress bar or log lines (errors still go to stderr)
     #[arg(long, short)]
     pub quiet: bool,
@@ -63,6 +70,7 @@ pub struct FileConfig {
     pub batch_tokens: Option<usize>,
     pub threads: Option<usize>,
     pub summary_sentences: Option<usize>,
+    pub max_article_bytes: Option<u64>,
     pub beam: Option<usize>,
     pub max_length: Option<usize>,
     pub min_length: Option<usize>,
@@ -114,10 +122,25 @@ impl Progress for Bar {
     }
 }
 
-/// Progress elsewhere: plain log lines on stderr.
+/// Progress elsewhere: plain log lines on stderr, one per 512 sentences translated (the run
+/// reports every model batch; a line each would flood a nightly log).
+#[derive(Default)]
 struct Log {
     sentences: usize,
     seconds: f64,
+    unlogged: usize,
+}
+
+impl Log {
+    fn line(&mut self) {
+        eprintln!(
+            "nashra: translated {} sentences in {:.1}s ({:.1} sentences/s)",
+            self.sentences,
+            self.seconds,
+            self.sentences as f64 / self.seconds.max(1e-9)
+        );
+        self.unlogged = 0;
+    }
 }
 
 impl Progress for Log {
@@ -127,36 +150,25 @@ impl Progress for Log {
     fn translated(&mut self, sentences: usize, seconds: f64) {
         self.sentences += sentences;
         self.seconds += seconds;
-        eprintln!(
-            "nashra: translated {sentences} sentences in {seconds:.1}s ({:.1} sentences/s overall)",
-            self.sentences as f64 / self.seconds.max(1e-9)
-        );
+        self.unlogged += sentences;
+        if self.unlogged >= 512 {
+            self.line();
+        }
     }
     fn article_done(&mut self, done: usize, total: usize) {
         if done == total {
-            eprintln!("nashra: {done}/{total} briefs written");
+            if self.unlogged > 0 {
+                self.line();
+            }
+            eprintln!("nashra: {done}/{total} articles processed");
         }
     }
 }
 
 pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
+    init_debug_log();
     let file = read_config(args.config.as_deref())?;
-    let threads = configure_threads(args.threads.or(file.threads))?;
-    let inputs = if args.inputs.is_empty() {
-        file.inputs.clone().unwrap_or_default()
-    } else {
-        args.inputs.clone()
-    };
-    if inputs.is_empty() {
-        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
-    }
-    let formats = Formats::parse(
-        args.formats
-            .as_deref()
-            .or(file.formats.as_deref())
-            .unwrap_or("html,md,json"),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let quiet = args.quiet || file.quiet.unwrap_or(false);
     let model_args = ModelArgs {
         model: args.model.model.clone().or(file.model.clone()),
         revision: args.model.revision.clone().or(file.revision.clone()),
@@ -168,70 +180,129 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         min_length: args.decode.min_length.or(file.min_length),
         ..args.decode.clone()
     };
-    let quiet = args.quiet || file.quiet.unwrap_or(false);
+    let mut settings = settings(args, file)?;
+    let paths = RunPaths::of(&settings);
+    // The lock comes before the model: a second run on this folder is refused at once.
+    let lock = run::lock_out(&paths, settings.wait_for_lock)?;
     let translator = model_args.load()?;
-    let settings = RunSettings {
+    settings.decode = decode_args.apply(translator.engine().default_options());
+    translator.engine().validate(&settings.decode)?;
+    let outcome = with_progress(quiet, |p| {
+        run::run_locked(&settings, &translator, paths, lock, p)
+    })?;
+    report(&outcome, &settings.out, quiet);
+    Ok(ExitCode::from(outcome.exit_code))
+}
+
+/// The run's settings from flags, environment and file; decoding options are the model's
+/// defaults until the caller applies the decoding flags to them.
+fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
+    let inputs = if args.inputs.is_empty() {
+        file.inputs.unwrap_or_default()
+    } else {
+        args.inputs
+    };
+    if inputs.is_empty() {
+        anyhow::bail!("no input: give article files or directories (or `inputs` in nashra.toml)");
+    }
+    let formats = args.formats.or(file.formats);
+    Ok(RunSettings {
         inputs,
         out: args
             .out
             .or(file.out)
             .unwrap_or_else(|| PathBuf::from("briefs")),
         cache_dir: args.cache.or(file.cache),
-        formats,
-        decode: decode_args.apply(translator.engine().default_options()),
+        formats: Formats::parse(formats.as_deref().unwrap_or("html,md,json"))
+            .map_err(anyhow::Error::msg)?,
+        decode: DecodeOptions::default(),
         batch: BatchPolicy::tokens(args.batch_tokens.or(file.batch_tokens).unwrap_or(4096)),
-        threads,
+        threads: configure_threads(args.threads.or(file.threads))?,
         summary_sentences: args
             .summary_sentences
             .or(file.summary_sentences)
             .unwrap_or(3),
         group_sentences: args.group_sentences.unwrap_or(512),
+        max_article_bytes: args
+            .max_article_bytes
+            .or(file.max_article_bytes)
+            .unwrap_or(crate::ingest::DEFAULT_MAX_ARTICLE_BYTES),
+        wait_for_lock: args.wait,
+    })
+}
+
+/// `RUST_LOG=nashra=debug` shows each model call of the run as it starts.
+fn init_debug_log() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .without_time()
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+/// Calls `f` with the progress display that fits: none when quiet, a bar on a terminal, log
+/// lines otherwise.
+fn with_progress<T>(quiet: bool, f: impl FnOnce(&mut dyn Progress) -> T) -> T {
+    if quiet {
+        return f(&mut run::Silent);
+    }
+    if !std::io::stderr().is_terminal() {
+        return f(&mut Log::default());
+    }
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} articles · {msg} · ETA {eta}",
+        )
+        .expect("static template"),
+    );
+    let mut p = Bar {
+        bar,
+        sentences: 0,
+        seconds: 0.0,
     };
-    translator.engine().validate(&settings.decode)?;
-    let outcome = if quiet {
-        run::run(&settings, &translator, &mut run::Silent)?
-    } else if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(0).with_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} articles · {msg} · ETA {eta}",
-            )
-            .expect("static template"),
-        );
-        let mut p = Bar {
-            bar,
-            sentences: 0,
-            seconds: 0.0,
-        };
-        let o = run::run(&settings, &translator, &mut p)?;
-        p.bar.finish_and_clear();
-        o
-    } else {
-        run::run(
-            &settings,
-            &translator,
-            &mut Log {
-                sentences: 0,
-                seconds: 0.0,
-            },
-        )?
-    };
-    let c = &outcome.manifest.counts;
-    for a in &outcome.manifest.articles {
+    let result = f(&mut p);
+    p.bar.finish_and_clear();
+    result
+}
+
+/// What went wrong, article by article, then one line saying what was written and what was
+/// not. Failures are printed even with `--quiet`.
+fn report(outcome: &run::RunOutcome, out: &Path, quiet: bool) {
+    let m = &outcome.manifest;
+    for w in &m.warnings {
+        eprintln!("nashra: warning: {w}");
+    }
+    for a in &m.articles {
+        for w in &a.warnings {
+            eprintln!("nashra: {}: warning: {w}", a.path);
+        }
         if let Some(e) = &a.error {
             eprintln!("nashra: {}: {:?}: {e}", a.path, a.status);
         }
     }
-    if !quiet {
+    for u in &outcome.unwritten {
+        eprintln!("nashra: error: not written: {u}");
+    }
+    let c = &m.counts;
+    if !quiet || c.failed > 0 || !outcome.unwritten.is_empty() {
         eprintln!(
-            "nashra: {} ok, {} failed, {} skipped; {} sentences ({} translated, {} from cache); briefs in {}",
+            "nashra: {} articles: {} with briefs, {} failed, {} skipped; {} sentences ({} translated, {} from cache); briefs in {}{}",
+            c.articles,
             c.ok,
             c.failed,
             c.skipped,
             c.sentences,
             c.translated,
             c.cached,
-            settings.out.display()
+            out.display(),
+            if outcome.unwritten.is_empty() {
+                String::new()
+            } else {
+                format!("; {} run file(s) NOT written (see above)", outcome.unwritten.len())
+            }
         );
     }
-    Ok(ExitCode::from(outcome.exit_code))
 }

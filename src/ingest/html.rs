@@ -3,7 +3,12 @@
 //! what is left becomes one line per block (headings, paragraphs, list items), ready for the
 //! same line-based cleaning as plain text.
 
+use std::collections::HashSet;
+
+use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
+
+use super::flat;
 
 /// What a page yields.
 #[derive(Debug, Default, Clone)]
@@ -16,6 +21,8 @@ pub struct Page {
     pub site: Option<String>,
     /// (text, reason) of blocks dropped here.
     pub dropped: Vec<(String, String)>,
+    /// What was unusual about the page (nesting too deep to parse as it is).
+    pub warnings: Vec<String>,
 }
 
 const SKIP: [&str; 14] = [
@@ -73,9 +80,21 @@ fn meta(doc: &Html, selectors: &[&str]) -> Option<String> {
 }
 
 /// Text of an element and how much of it sits inside links, skipping boilerplate elements.
-fn text_and_link_chars(el: ElementRef, in_link: bool, text: &mut String, link_chars: &mut usize) {
-    for child in el.children() {
-        match child.value() {
+/// Walks with an explicit stack, not recursion: a page of 100,000 nested elements must not
+/// overflow the thread's stack.
+fn text_and_link_chars(el: ElementRef, text: &mut String, link_chars: &mut usize) {
+    enum Step<'a> {
+        Visit(NodeRef<'a, Node>, bool),
+        /// The separator after a block's text, once its children are done.
+        Space,
+    }
+    let mut stack: Vec<Step> = el.children().rev().map(|c| Step::Visit(c, false)).collect();
+    while let Some(step) = stack.pop() {
+        let Step::Visit(node, in_link) = step else {
+            text.push(' ');
+            continue;
+        };
+        match node.value() {
             Node::Text(t) => {
                 text.push_str(t);
                 if in_link {
@@ -87,74 +106,104 @@ fn text_and_link_chars(el: ElementRef, in_link: bool, text: &mut String, link_ch
                 if SKIP.contains(&name) {
                     continue;
                 }
-                if let Some(child_el) = ElementRef::wrap(child) {
-                    if name == "br" {
-                        text.push(' ');
-                    }
-                    text_and_link_chars(child_el, in_link || name == "a", text, link_chars);
-                    if BLOCKS.contains(&name) || name == "div" {
-                        text.push(' ');
-                    }
+                if name == "br" {
+                    text.push(' ');
                 }
+                if BLOCKS.contains(&name) || name == "div" {
+                    stack.push(Step::Space);
+                }
+                let in_link = in_link || name == "a";
+                stack.extend(node.children().rev().map(|c| Step::Visit(c, in_link)));
             }
             _ => {}
         }
     }
 }
 
-fn has_block_descendant(el: ElementRef) -> bool {
-    el.descendants().skip(1).any(|n| {
-        n.value()
+/// The nodes under `root` that have a block element (`BLOCKS`) somewhere below them, found in
+/// one pass from the leaves up (asking each element separately would be quadratic in depth).
+fn with_block_below(root: ElementRef) -> HashSet<NodeId> {
+    let order: Vec<NodeRef<Node>> = root.descendants().collect();
+    let mut set = HashSet::new();
+    // Reverse document order visits every node's descendants before the node itself.
+    for node in order.iter().rev() {
+        let is_block = node
+            .value()
             .as_element()
-            .is_some_and(|e| BLOCKS.contains(&e.name()))
-    })
+            .is_some_and(|e| BLOCKS.contains(&e.name()));
+        if is_block || set.contains(&node.id()) {
+            if let Some(parent) = node.parent() {
+                set.insert(parent.id());
+            }
+        }
+    }
+    set
 }
 
-fn collect(el: ElementRef, page: &mut Page) {
-    let name = el.value().name();
-    if SKIP.contains(&name) {
-        let mut t = String::new();
-        let mut l = 0;
-        text_and_link_chars(el, false, &mut t, &mut l);
-        let t = collapse(&t);
-        if !t.is_empty() {
-            page.dropped.push((t, format!("inside <{name}>")));
+/// Appends the main-content blocks under `root` to `page`, in document order. An explicit
+/// stack instead of recursion, for the same reason as [`text_and_link_chars`].
+fn collect(root: ElementRef, page: &mut Page) {
+    let block_below = with_block_below(root);
+    let mut stack = vec![root];
+    while let Some(el) = stack.pop() {
+        let name = el.value().name();
+        if SKIP.contains(&name) {
+            let mut t = String::new();
+            text_and_link_chars(el, &mut t, &mut 0);
+            let t = collapse(&t);
+            if !t.is_empty() {
+                page.dropped.push((t, format!("inside <{name}>")));
+            }
+            continue;
         }
+        let has_block = block_below.contains(&el.id());
+        let is_leaf_block = (BLOCKS.contains(&name) && !(name == "li" && has_block))
+            || (name == "div"
+                && !has_block
+                && !el
+                    .children()
+                    .filter_map(ElementRef::wrap)
+                    .any(|e| e.value().name() == "div"));
+        if is_leaf_block {
+            leaf_block(el, page);
+            continue;
+        }
+        stack.extend(el.children().rev().filter_map(ElementRef::wrap));
+    }
+}
+
+/// One block's text as a line of the page, or a drop when it is mostly links.
+fn leaf_block(el: ElementRef, page: &mut Page) {
+    let mut text = String::new();
+    let mut link_chars = 0;
+    text_and_link_chars(el, &mut text, &mut link_chars);
+    let text = collapse(&text);
+    if text.is_empty() {
         return;
     }
-    let is_leaf_block = (BLOCKS.contains(&name) && !(name == "li" && has_block_descendant(el)))
-        || (name == "div"
-            && !has_block_descendant(el)
-            && !el.children().any(|c| {
-                c.value().is_element()
-                    && ElementRef::wrap(c).is_some_and(|e| e.value().name() == "div")
-            }));
-    if is_leaf_block {
-        let mut text = String::new();
-        let mut link_chars = 0;
-        text_and_link_chars(el, false, &mut text, &mut link_chars);
-        let text = collapse(&text);
-        if text.is_empty() {
-            return;
-        }
-        let total = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
-        if link_chars * 2 > total {
-            page.dropped.push((text, "link-dense block".into()));
-            return;
-        }
-        page.text.push_str(&text);
-        page.text.push('\n');
+    let total = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
+    if link_chars * 2 > total {
+        page.dropped.push((text, "link-dense block".into()));
         return;
     }
-    for child in el.children() {
-        if let Some(c) = ElementRef::wrap(child) {
-            collect(c, page);
-        }
-    }
+    page.text.push_str(&text);
+    page.text.push('\n');
 }
 
 /// Extracts the main content and page metadata from an HTML document.
 pub fn extract(html: &str) -> Page {
+    if flat::deeper_than(html, flat::MAX_DEPTH) {
+        let mut page = extract_parsed(&flat::flatten(html));
+        page.warnings.push(format!(
+            "HTML nested deeper than {} elements: read as flat paragraphs",
+            flat::MAX_DEPTH
+        ));
+        return page;
+    }
+    extract_parsed(html)
+}
+
+fn extract_parsed(html: &str) -> Page {
     let doc = Html::parse_document(html);
     let mut page = Page {
         title: meta(
@@ -226,5 +275,42 @@ mod tests {
             .dropped
             .iter()
             .any(|(t, r)| t == "خبر آخر مرتبط" && r == "link-dense block"));
+    }
+
+    #[test]
+    fn nesting_under_the_flattening_depth_is_walked_without_recursion() {
+        // 10,000 levels parsed as they are, on a stack a recursive walk would overflow.
+        let depth = 10_000;
+        let html = format!(
+            "<html><body>{}<p>قال الرئيس</p>{}</body></html>",
+            "<section>".repeat(depth),
+            "</section>".repeat(depth)
+        );
+        let page = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || extract_parsed(&html))
+            .unwrap()
+            .join()
+            .expect("extract overflowed its stack");
+        assert_eq!(page.text, "قال الرئيس\n");
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_and_read() {
+        // Run on a small stack so a recursive walk would overflow even at modest depth.
+        let depth = 50_000;
+        let html = format!(
+            "<html><body>{}<p>قال الرئيس</p>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let page = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || extract(&html))
+            .unwrap()
+            .join()
+            .expect("extract overflowed its stack");
+        assert_eq!(page.text, "قال الرئيس\n");
+        assert!(page.warnings[0].contains("nested deeper"));
     }
 }

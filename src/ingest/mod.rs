@@ -1,9 +1,10 @@
 //! Reading articles: files, directories and stdin; plain text, HTML and JSON lines; any of the
 //! encodings Arabic news sites have used. Nothing here knows about cleaning rules or models.
 
+pub mod flat;
 pub mod html;
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -66,94 +67,282 @@ pub struct Doc {
     pub dropped: Vec<(String, String)>,
 }
 
-/// Why input could not be read; each names the file.
+/// The default size limit of one article (a file, or one JSON-lines record): far above any
+/// real news article, far below what could stall a run.
+pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 4 << 20;
+
+/// Why input could not be read; each names the file (or the JSON-lines record).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}: not a file or directory nashra can read", path.display())]
     NotFound { path: PathBuf },
     #[error("{}: unsupported file type (expected .txt, .html, .htm or .jsonl)", path.display())]
     Unsupported { path: PathBuf },
+    #[error("{}: symbolic link loop (back to {}); not followed", path.display(), ancestor.display())]
+    Loop { path: PathBuf, ancestor: PathBuf },
+    #[error("{}: the run's own output or cache folder (or a file in it); not read as input", path.display())]
+    OwnOutput { path: PathBuf },
+    #[error("{origin}: {bytes} bytes, over the {limit}-byte article limit (--max-article-bytes)")]
+    TooLarge {
+        origin: String,
+        bytes: u64,
+        limit: u64,
+    },
+    #[error("{origin}: invalid JSON ({message})")]
+    InvalidJson { origin: String, message: String },
+    #[error("{origin}: record has neither \"text\" nor \"html\"")]
+    NoBody { origin: String },
+}
+
+impl IngestError {
+    /// The file (or `path:LINE` record) the error is about.
+    pub fn origin(&self) -> String {
+        match self {
+            Self::Io { path, .. }
+            | Self::NotFound { path }
+            | Self::Unsupported { path }
+            | Self::Loop { path, .. }
+            | Self::OwnOutput { path } => path.display().to_string(),
+            Self::TooLarge { origin, .. }
+            | Self::InvalidJson { origin, .. }
+            | Self::NoBody { origin } => origin.clone(),
+        }
+    }
+
+    /// Whether the input was left out on purpose (a policy, not damage): such documents are
+    /// recorded as skipped rather than failed.
+    pub fn is_skip(&self) -> bool {
+        matches!(self, Self::TooLarge { .. })
+    }
+}
+
+/// What discovery found: the files to read, and what it could not (or would not) walk into.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub files: Vec<PathBuf>,
+    /// Loops, unreadable folders, the run's own folders: reported, never fatal.
+    pub problems: Vec<IngestError>,
 }
 
 /// Expands files and directories (recursively, in sorted order, supported extensions only)
 /// into the list of files to read. A file named explicitly must have a supported extension.
 pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
-    let mut out = Vec::new();
+    Ok(discover_excluding(inputs, &[])?.files)
+}
+
+/// [`discover`], never entering the folders in `exclude` (wherever they sit among the
+/// inputs) and following symbolic links with loop detection (`walkdir` compares each linked
+/// folder with its ancestors), so a link back up the tree is reported instead of walked for
+/// ever. A file reached twice (through links) is listed once.
+pub fn discover_excluding(inputs: &[PathBuf], exclude: &[&Path]) -> Result<Found, IngestError> {
+    let excluded: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    // Compared canonically, however the path is spelled (relative, through links). Equality,
+    // not "inside": `--out .` above an input folder must not exclude that folder.
+    let canonical_in = |p: &Path| {
+        !excluded.is_empty() && std::fs::canonicalize(p).is_ok_and(|c| excluded.contains(&c))
+    };
+    let is_excluded = |dir: &Path| canonical_in(dir);
+    let in_excluded = |file: &Path| {
+        std::fs::canonicalize(file)
+            .ok()
+            .and_then(|c| c.parent().map(Path::to_path_buf))
+            .is_some_and(|dir| canonical_in(&dir))
+    };
+    let mut found = Found::default();
+    let mut seen = std::collections::HashSet::new();
     for input in inputs {
         if input.is_dir() {
-            walk(input, &mut out)?;
+            walk(input, &is_excluded, &mut found, &mut seen);
         } else if input.is_file() {
             if Format::of(input).is_none() {
                 return Err(IngestError::Unsupported {
                     path: input.clone(),
                 });
             }
-            out.push(input.clone());
+            if in_excluded(input) {
+                found.problems.push(IngestError::OwnOutput {
+                    path: input.clone(),
+                });
+            } else if seen.insert(std::fs::canonicalize(input).unwrap_or_else(|_| input.clone())) {
+                found.files.push(input.clone());
+            }
         } else {
             return Err(IngestError::NotFound {
                 path: input.clone(),
             });
         }
     }
-    Ok(out)
+    Ok(found)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
-    let io = |source| IngestError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for p in entries {
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if Format::of(&p).is_some() {
-            out.push(p);
+fn walk(
+    root: &Path,
+    is_excluded: &dyn Fn(&Path) -> bool,
+    found: &mut Found,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
+    let mut own = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+            if hidden {
+                return false;
+            }
+            if e.file_type().is_dir() && is_excluded(e.path()) {
+                own.push(e.path().to_path_buf());
+                return false;
+            }
+            true
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && Format::of(e.path()).is_some() => {
+                let canonical =
+                    std::fs::canonicalize(e.path()).unwrap_or_else(|_| e.path().to_path_buf());
+                if seen.insert(canonical) {
+                    found.files.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(err) => found.problems.push(walk_error(err)),
         }
     }
-    Ok(())
+    // Only a folder named as an input is worth a word; one met inside an input is expected.
+    found.problems.extend(
+        own.into_iter()
+            .filter(|p| p == root)
+            .map(|path| IngestError::OwnOutput { path }),
+    );
+}
+
+fn walk_error(err: walkdir::Error) -> IngestError {
+    let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(ancestor) = err.loop_ancestor() {
+        return IngestError::Loop {
+            ancestor: ancestor.to_path_buf(),
+            path,
+        };
+    }
+    let error = err
+        .into_io_error()
+        .unwrap_or_else(|| std::io::Error::other("unreadable"));
+    IngestError::Io { path, error }
+}
+
+/// One file's documents: each is a document or the reason it could not be read.
+pub type FileDocs = Vec<Result<RawDoc, IngestError>>;
+
+/// Reads one file with the default size limit. See [`read_path_limited`].
+pub fn read_path(path: &Path) -> Result<FileDocs, IngestError> {
+    read_path_limited(path, DEFAULT_MAX_ARTICLE_BYTES)
 }
 
 /// Reads one file: one document, or one per non-empty line of a JSON-lines file. A bad JSON
-/// line becomes an error entry of its own so the other lines still count.
-pub fn read_path(path: &Path) -> Result<Vec<Result<RawDoc, String>>, IngestError> {
+/// line, or a document over `limit` bytes, becomes an error entry of its own so the other
+/// documents still count; an oversized document is never read into memory whole.
+pub fn read_path_limited(path: &Path, limit: u64) -> Result<FileDocs, IngestError> {
     let format = Format::of(path).ok_or_else(|| IngestError::Unsupported {
         path: path.to_path_buf(),
     })?;
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+    let io = |error| IngestError::Io {
         path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(split_raw(path, &path.display().to_string(), format, bytes))
+        error,
+    };
+    let origin = path.display().to_string();
+    if format == Format::Jsonl {
+        let file = std::fs::File::open(path).map_err(io)?;
+        return read_jsonl(path, std::io::BufReader::new(file), limit).map_err(io);
+    }
+    let bytes = std::fs::metadata(path).map_err(io)?.len();
+    if bytes > limit {
+        return Ok(vec![Err(IngestError::TooLarge {
+            origin,
+            bytes,
+            limit,
+        })]);
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    Ok(split_raw(path, &origin, format, bytes))
 }
 
 /// Reads documents from stdin in the given format.
-pub fn read_stdin(format: Format) -> Result<Vec<Result<RawDoc, String>>, IngestError> {
+pub fn read_stdin(format: Format) -> Result<FileDocs, IngestError> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)
-        .map_err(|source| IngestError::Io {
+        .map_err(|error| IngestError::Io {
             path: PathBuf::from("<stdin>"),
-            source,
+            error,
         })?;
     Ok(split_raw(Path::new("<stdin>"), "<stdin>", format, bytes))
+}
+
+/// JSON lines, one at a time: a record over `limit` bytes is skipped without being held.
+fn read_jsonl(path: &Path, mut r: impl BufRead, limit: u64) -> std::io::Result<FileDocs> {
+    let mut docs = Vec::new();
+    let mut line = Vec::new();
+    let mut n = 0;
+    loop {
+        n += 1;
+        line.clear();
+        let (len, complete) = read_line_bounded(&mut r, &mut line, limit)?;
+        if len == 0 && complete {
+            break;
+        }
+        let origin = format!("{}:{n}", path.display());
+        if len > limit {
+            docs.push(Err(IngestError::TooLarge {
+                origin,
+                bytes: len,
+                limit,
+            }));
+            continue;
+        }
+        if let Some(doc) = json_record(path, origin, &String::from_utf8_lossy(&line)) {
+            docs.push(doc);
+        }
+    }
+    Ok(docs)
+}
+
+/// Reads up to the next newline into `buf`, keeping at most `limit` bytes: returns the line's
+/// full length and whether the input ended (no bytes at all were left).
+fn read_line_bounded(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    limit: u64,
+) -> std::io::Result<(u64, bool)> {
+    let mut len = 0u64;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok((len, len == 0));
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let body = if done { take - 1 } else { take };
+        if len + body as u64 <= limit {
+            buf.extend_from_slice(&chunk[..body]);
+        }
+        len += body as u64;
+        r.consume(take);
+        if done {
+            return Ok((len, false));
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -167,12 +356,7 @@ struct JsonRecord {
     source: Option<String>,
 }
 
-fn split_raw(
-    path: &Path,
-    origin: &str,
-    format: Format,
-    bytes: Vec<u8>,
-) -> Vec<Result<RawDoc, String>> {
+fn split_raw(path: &Path, origin: &str, format: Format, bytes: Vec<u8>) -> FileDocs {
     if format != Format::Jsonl {
         return vec![Ok(RawDoc {
             origin: origin.to_string(),
@@ -184,48 +368,49 @@ fn split_raw(
     }
     // JSON is UTF-8 by definition; a BOM is tolerated, bad bytes are replaced.
     let (text, _, _) = encoding_rs::UTF_8.decode(&bytes);
-    let mut docs = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let origin = format!("{origin}:{}", n + 1);
-        let record: JsonRecord = match serde_json::from_str(line) {
-            Ok(r) => r,
-            Err(e) => {
-                docs.push(Err(format!("{origin}: invalid JSON ({e})")));
-                continue;
-            }
-        };
-        let (format, body) = match (record.html, record.text) {
-            (_, Some(t)) => (Format::Text, t),
-            (Some(h), None) => (Format::Html, h),
-            (None, None) => {
-                docs.push(Err(format!(
-                    "{origin}: record has neither \"text\" nor \"html\""
-                )));
-                continue;
-            }
-        };
-        let id = record.id.map(|v| match v {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        });
-        docs.push(Ok(RawDoc {
-            origin,
-            path: path.to_path_buf(),
-            format,
-            bytes: body.into_bytes(),
-            fields: DocFields {
-                id,
-                title: record.title,
-                url: record.url,
-                date: record.date,
-                source: record.source,
-            },
-        }));
+    text.lines()
+        .enumerate()
+        .filter_map(|(n, line)| json_record(path, format!("{origin}:{}", n + 1), line))
+        .collect()
+}
+
+/// One JSON-lines record (`None` for a blank line).
+fn json_record(path: &Path, origin: String, line: &str) -> Option<Result<RawDoc, IngestError>> {
+    let line = line.trim_start_matches('\u{FEFF}');
+    if line.trim().is_empty() {
+        return None;
     }
-    docs
+    let record: JsonRecord = match serde_json::from_str(line) {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(Err(IngestError::InvalidJson {
+                origin,
+                message: e.to_string(),
+            }))
+        }
+    };
+    let (format, body) = match (record.html, record.text) {
+        (_, Some(t)) => (Format::Text, t),
+        (Some(h), None) => (Format::Html, h),
+        (None, None) => return Some(Err(IngestError::NoBody { origin })),
+    };
+    let id = record.id.map(|v| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    });
+    Some(Ok(RawDoc {
+        origin,
+        path: path.to_path_buf(),
+        format,
+        bytes: body.into_bytes(),
+        fields: DocFields {
+            id,
+            title: record.title,
+            url: record.url,
+            date: record.date,
+            source: record.source,
+        },
+    }))
 }
 
 /// Decodes a document's bytes. Never fails: the encoding is taken from a BOM, else UTF-8 when
@@ -247,6 +432,7 @@ pub fn decode(raw: &RawDoc) -> Doc {
         let page = html::extract(&doc.text);
         doc.text = page.text;
         doc.dropped = page.dropped;
+        doc.warnings.extend(page.warnings);
         let f = &mut doc.fields;
         f.title = f.title.take().or(page.title);
         f.url = f.url.take().or(page.url);
@@ -271,8 +457,13 @@ pub fn decode_bytes(bytes: &[u8]) -> (String, &'static str, Vec<String>) {
     let (text, used, had_errors) = encoding.decode(bytes);
     if had_errors {
         let bad = text.chars().filter(|&c| c == '\u{FFFD}').count();
+        // Where the damage starts, so that it can be found in the file.
+        let at = match std::str::from_utf8(bytes) {
+            Err(e) if used == encoding_rs::UTF_8 => format!(" from byte {}", e.valid_up_to()),
+            _ => String::new(),
+        };
         warnings.push(format!(
-            "{bad} undecodable byte sequence(s) replaced with U+FFFD (decoded as {})",
+            "{bad} undecodable byte sequence(s){at} replaced with U+FFFD (decoded as {})",
             used.name()
         ));
     }

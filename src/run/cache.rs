@@ -1,11 +1,14 @@
 //! The translation cache: finished translations survive any interruption, so a rerun on
 //! unchanged input makes no model call and a new article costs only its own sentences.
 //!
-//! One append-only JSON-lines file per (weights, decoding settings) fingerprint. Each model
-//! batch's results are appended and flushed to disk before the run goes on; a line torn by a
-//! kill at the worst moment is ignored when the file is read back (the sentence is simply
-//! translated again). Append-only files need no rewrite, so there is no moment at which
-//! completed work could be lost.
+//! One append-only JSON-lines file per (weights, decoding settings) fingerprint. The run
+//! (`Run::translate`) hands the model one wave of batches at a time, one batch per worker,
+//! and each wave's results are appended and synced before the next wave starts (so a kill
+//! loses at most the wave in flight — `tests/run_faults.rs` kills a run ten times and checks
+//! it). New fields of [`CachedTranslation`] must be `#[serde(default)]`: an old file must
+//! still load. A line torn by a kill at the worst moment is ignored when the file is read
+//! back (the sentence is simply translated again). Append-only files need no rewrite, so
+//! there is no moment at which completed work could be lost.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -55,8 +58,16 @@ pub fn fingerprint(weights_sha256: &str, settings_json: &str) -> String {
 impl TranslationCache {
     /// Opens (creating if needed) the cache file for `fingerprint` in `dir`.
     pub fn open(dir: &Path, fingerprint: &str) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("translations-{fingerprint}.jsonl"));
+        Self::open_file(&dir.join(format!("translations-{fingerprint}.jsonl")))
+    }
+
+    /// Opens (creating its folder if needed) the cache file at `path`; a missing file is an
+    /// empty cache.
+    pub fn open_file(path: &Path) -> std::io::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let path = path.to_path_buf();
         let mut entries = HashMap::new();
         if let Ok(f) = File::open(&path) {
             for line in BufReader::new(f).lines() {
@@ -90,11 +101,28 @@ impl TranslationCache {
         self.entries.get(src)
     }
 
-    /// Appends translations and syncs them to disk before returning.
+    /// Appends translations and syncs them to disk before returning. They are in memory for
+    /// this run even when the write fails (the error says why they will not outlive it).
     pub fn insert_all(
         &mut self,
         items: impl IntoIterator<Item = (String, CachedTranslation)>,
     ) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        for (src, value) in items {
+            let line = Line { src, value };
+            serde_json::to_writer(&mut buf, &line).map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+            self.entries.insert(line.src, line.value);
+        }
+        let result = self.append(&buf);
+        if result.is_err() {
+            // The file may now end in a torn line: reopen (and so re-check) on the next append.
+            self.file = None;
+        }
+        result
+    }
+
+    fn append(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if self.file.is_none() {
             let mut f = OpenOptions::new()
                 .create(true)
@@ -108,20 +136,7 @@ impl TranslationCache {
             self.file = Some(f);
         }
         let f = self.file.as_mut().expect("opened above");
-        let mut buf = Vec::new();
-        for (src, value) in items {
-            serde_json::to_writer(
-                &mut buf,
-                &Line {
-                    src: src.clone(),
-                    value: value.clone(),
-                },
-            )
-            .map_err(std::io::Error::other)?;
-            buf.push(b'\n');
-            self.entries.insert(src, value);
-        }
-        f.write_all(&buf)?;
+        f.write_all(buf)?;
         f.sync_data()
     }
 }

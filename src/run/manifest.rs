@@ -16,6 +16,79 @@ pub struct Manifest {
     pub times: StageTimes,
     pub throughput: Throughput,
     pub articles: Vec<ArticleRecord>,
+    /// Run-level warnings (a symbolic link loop not followed, say); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Files of the run itself that could not be written (the index, the cache), with the
+    /// cause; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unwritten: Vec<Unwritten>,
+}
+
+/// A file the run could not write, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unwritten {
+    pub path: String,
+    pub error: String,
+}
+
+impl std::fmt::Display for Unwritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.error)
+    }
+}
+
+/// What a run did besides its records: sentences, model work and time. Sums over shards.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Work {
+    /// Sentences of all articles (translated or from the cache).
+    pub sentences: usize,
+    /// Sentences the model translated in this run.
+    pub translated: usize,
+    pub source_tokens: usize,
+    pub times: StageTimes,
+}
+
+impl Manifest {
+    /// The manifest of a run from its records (sorted here by path) and its work: the one
+    /// place counts and throughput are derived. No warnings, nothing unwritten.
+    pub fn of(
+        model: ModelInfo,
+        settings: Settings,
+        mut records: Vec<ArticleRecord>,
+        work: &Work,
+    ) -> Self {
+        records.sort_by(|a, b| a.path.cmp(&b.path));
+        let per_s = |n: usize| {
+            if work.times.translate_s > 0.0 {
+                n as f64 / work.times.translate_s
+            } else {
+                0.0
+            }
+        };
+        Self {
+            model,
+            settings,
+            counts: Counts::of(&records, work.sentences, work.translated),
+            times: work.times.clone(),
+            throughput: Throughput {
+                source_tokens: work.source_tokens,
+                source_tokens_per_s: per_s(work.source_tokens),
+                sentences_per_s: per_s(work.translated),
+            },
+            articles: records,
+            warnings: Vec::new(),
+            unwritten: Vec::new(),
+        }
+    }
+
+    /// The manifest as written to `run.json`: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(self).expect("manifest serialises")
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +114,25 @@ pub struct Counts {
     pub cached: usize,
     #[serde(default)]
     pub low_confidence: usize,
+}
+
+impl Counts {
+    /// Counts of articles by status; sentence counts are the caller's (`sentences` in total,
+    /// `translated` by the model in this run, the rest from the cache).
+    pub fn of(records: &[ArticleRecord], sentences: usize, translated: usize) -> Self {
+        let with = |s: ArticleStatus| records.iter().filter(|r| r.status == s).count();
+        Self {
+            articles: records.len(),
+            ok: with(ArticleStatus::Ok),
+            failed: with(ArticleStatus::Failed),
+            skipped: with(ArticleStatus::Skipped),
+            sentences,
+            translated,
+            cached: sentences - translated.min(sentences),
+            // Known only from the briefs: the caller sets it.
+            low_confidence: 0,
+        }
+    }
 }
 
 /// Seconds per stage.
@@ -74,6 +166,9 @@ pub struct ArticleRecord {
     pub status: ArticleStatus,
     pub error: Option<String>,
     pub outputs: Vec<String>,
+    /// What went wrong without stopping the article (bytes that could not be decoded, say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl ArticleRecord {
@@ -94,6 +189,7 @@ impl ArticleRecord {
             status: ArticleStatus::Ok,
             error: None,
             outputs,
+            warnings: a.warnings.clone(),
         }
     }
 
@@ -104,6 +200,7 @@ impl ArticleRecord {
             status: ArticleStatus::Failed,
             error: Some(error),
             outputs: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -114,6 +211,7 @@ impl ArticleRecord {
             status: ArticleStatus::Skipped,
             error: Some(reason),
             outputs: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }

@@ -1,0 +1,487 @@
+//! The run as a value with one method per stage. [`super::run`] calls them in order; a
+//! variant of the run (a shard, say) can pick its own paths ([`Run::start_at`]) and narrow the
+//! articles ([`Run::retain`]) between the stages.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::bounds::{self, MAX_SENTENCE_CHARS};
+use super::cache::{self, CachedTranslation, TranslationCache};
+use super::lock::RunLock;
+use super::manifest::{self, ArticleRecord, Manifest, Unwritten, Work};
+use super::paths::RunPaths;
+use super::{ExitStatus, Progress, RunError, RunOutcome, RunSettings};
+use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
+use crate::clean::{self, Article};
+use crate::fsutil::{is_temp_name, write_if_changed};
+use crate::ingest::{self, IngestError, RawDoc};
+use crate::render;
+use crate::translate::{batch, DecodeOptions, Translation, Translator};
+
+/// One run of the nightly job, between its stages.
+pub struct Run<'a> {
+    settings: &'a RunSettings,
+    translator: &'a Translator,
+    paths: RunPaths,
+    /// Held until the run value is dropped.
+    _lock: RunLock,
+    started: Instant,
+    cache: TranslationCache,
+    model: ModelInfo,
+    decoding: DecodingInfo,
+    /// Read by `ingest`, consumed by `clean`.
+    raw: Vec<RawDoc>,
+    articles: Vec<Article>,
+    /// Per article (same index): its index entry once its briefs are written, or the error.
+    done: Vec<Option<Result<IndexEntry, String>>>,
+    /// Documents that never became articles (unreadable, skipped, duplicates).
+    records: Vec<ArticleRecord>,
+    warnings: Vec<String>,
+    unwritten: Vec<Unwritten>,
+    work: Work,
+}
+
+impl<'a> Run<'a> {
+    /// Opens the run with the default paths (see [`RunPaths::of`]), taking the lock.
+    pub fn start(settings: &'a RunSettings, translator: &'a Translator) -> Result<Self, RunError> {
+        let paths = RunPaths::of(settings);
+        let lock = lock_out(&paths, settings.wait_for_lock)?;
+        Self::start_locked(settings, translator, paths, lock)
+    }
+
+    /// Opens the run on `paths`, whose lock the caller holds (see [`lock_out`]): removes
+    /// temporary files an interrupted run left, and opens the translation cache.
+    pub fn start_locked(
+        settings: &'a RunSettings,
+        translator: &'a Translator,
+        paths: RunPaths,
+        lock: RunLock,
+    ) -> Result<Self, RunError> {
+        let started = Instant::now();
+        // Under the lock, any temporary file here belongs to a run that is gone.
+        remove_stale_temps(&paths.out);
+        let weights_sha256 = translator.weights_sha256()?.to_string();
+        let settings_json = serde_json::to_string(&settings.decode).expect("settings serialise");
+        let cache_file = paths.cache_file(&cache::fingerprint(&weights_sha256, &settings_json));
+        let cache = TranslationCache::open_file(&cache_file).map_err(|error| RunError::Output {
+            path: cache_file.clone(),
+            error,
+        })?;
+        let model = ModelInfo {
+            id: translator.files().id.clone(),
+            revision: translator.files().revision.clone(),
+            weights_sha256,
+        };
+        Ok(Self {
+            settings,
+            translator,
+            paths,
+            _lock: lock,
+            started,
+            cache,
+            model,
+            decoding: decoding_info(&settings.decode),
+            raw: Vec::new(),
+            articles: Vec::new(),
+            done: Vec::new(),
+            records: Vec::new(),
+            warnings: Vec::new(),
+            unwritten: Vec::new(),
+            work: Work::default(),
+        })
+    }
+
+    /// The paths this run writes to.
+    pub fn paths(&self) -> &RunPaths {
+        &self.paths
+    }
+
+    /// Stage 1: finds the input files (never inside the output or cache folders, symbolic
+    /// link loops reported, not followed) and reads them in parallel, each document within
+    /// the size limit. Unreadable documents are recorded; only no input at all is an error.
+    pub fn ingest(&mut self) -> Result<(), RunError> {
+        let t = Instant::now();
+        let found = ingest::discover_excluding(&self.settings.inputs, &self.paths.never_inputs())?;
+        for problem in found.problems {
+            match problem {
+                IngestError::Io { .. } => self.records.push(record_of(&problem)),
+                _ => self.warnings.push(problem.to_string()),
+            }
+        }
+        if found.files.is_empty() {
+            return Err(RunError::NoInput(
+                self.settings
+                    .inputs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+        let limit = self.settings.max_article_bytes;
+        let read: Vec<_> = found
+            .files
+            .par_iter()
+            .map(|f| ingest::read_path_limited(f, limit))
+            .collect();
+        for file in read {
+            match file {
+                Err(e) => self.records.push(record_of(&e)),
+                Ok(docs) => {
+                    for doc in docs {
+                        match doc {
+                            Ok(raw) => self.raw.push(raw),
+                            Err(e) => self.records.push(record_of(&e)),
+                        }
+                    }
+                }
+            }
+        }
+        self.work.times.clean_s += t.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    /// Stage 2: decodes and structures every document in parallel, cuts sentences too long
+    /// to translate in one piece, and drops exact duplicates (same content id).
+    pub fn clean(&mut self, progress: &mut dyn Progress) {
+        let t = Instant::now();
+        let docs: Vec<ingest::Doc> = std::mem::take(&mut self.raw)
+            .par_iter()
+            .map(ingest::decode)
+            .collect();
+        let cleaned: Vec<Result<Article, clean::Skip>> =
+            docs.par_iter().map(clean::structure).collect();
+        let mut seen_ids: HashMap<String, String> = HashMap::new();
+        for (doc, result) in docs.iter().zip(cleaned) {
+            match result {
+                Err(skip) => self
+                    .records
+                    .push(ArticleRecord::skipped(&doc.origin, skip.reason)),
+                Ok(mut a) => {
+                    if let Some(first) = seen_ids.get(&a.id) {
+                        let reason = format!("same content as {first}");
+                        self.records.push(ArticleRecord::skipped(&a.path, reason));
+                        continue;
+                    }
+                    if bounds::cap_sentences(&mut a, MAX_SENTENCE_CHARS) > 0 {
+                        a.warnings.push(format!(
+                            "sentences over {MAX_SENTENCE_CHARS} characters were split at whitespace"
+                        ));
+                    }
+                    seen_ids.insert(a.id.clone(), a.path.clone());
+                    self.articles.push(a);
+                }
+            }
+        }
+        self.done = vec![None; self.articles.len()];
+        self.work.times.clean_s += t.elapsed().as_secs_f64();
+        let total = self.articles.len() + self.records.len();
+        progress.articles_read(total, self.articles.len());
+    }
+
+    /// The articles read and cleaned so far, in input order.
+    pub fn articles(&self) -> &[Article] {
+        &self.articles
+    }
+
+    /// Keeps only the articles `keep` accepts (a shard's share, say); the others are no part
+    /// of this run and get no record. Call between `clean` and the first `translate`.
+    pub fn retain(&mut self, keep: impl Fn(&Article) -> bool) {
+        self.articles.retain(|a| keep(a));
+        self.done = vec![None; self.articles.len()];
+    }
+
+    /// Consecutive ranges of articles, each holding about `group_sentences` sentences the
+    /// cache does not have yet (or the rest): the unit of `translate` and `render`.
+    pub fn groups(&self) -> Vec<Range<usize>> {
+        let want = self.settings.group_sentences.max(1);
+        let mut groups = Vec::new();
+        let mut pending: HashSet<&str> = HashSet::new();
+        let mut start = 0;
+        for (i, a) in self.articles.iter().enumerate() {
+            for u in units(a) {
+                if self.cache.get(u).is_none() {
+                    pending.insert(u);
+                }
+            }
+            if pending.len() >= want {
+                groups.push(start..i + 1);
+                start = i + 1;
+                pending.clear();
+            }
+        }
+        if start < self.articles.len() {
+            groups.push(start..self.articles.len());
+        }
+        groups
+    }
+
+    /// Stage 3: translates the group's sentences the cache lacks. Each wave of model batches
+    /// (one batch per worker) is appended to the cache and synced before the next starts, so
+    /// a kill loses at most the batches in flight. A cache that cannot be written is reported
+    /// and the run goes on from memory.
+    pub fn translate(
+        &mut self,
+        group: Range<usize>,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RunError> {
+        let missing = self.missing(group.clone());
+        self.work.sentences += self.articles[group]
+            .iter()
+            .map(|a| units(a).count())
+            .sum::<usize>();
+        for wave in self.waves(missing) {
+            // Logged before the call, so that work lost to a kill can be counted too.
+            tracing::debug!(sentences = wave.len(), "model call starts");
+            let t = Instant::now();
+            let refs: Vec<&str> = wave.iter().map(String::as_str).collect();
+            let out =
+                self.translator
+                    .translate(&refs, &self.settings.decode, &self.settings.batch)?;
+            let seconds = t.elapsed().as_secs_f64();
+            self.work.times.translate_s += seconds;
+            self.work.translated += wave.len();
+            self.work.source_tokens += out.iter().map(|t| t.source_tokens).sum::<usize>();
+            progress.translated(wave.len(), seconds);
+            self.remember(wave, out);
+        }
+        Ok(())
+    }
+
+    /// The group's sentences not in the cache, each once, in order of first use.
+    fn missing(&self, group: Range<usize>) -> Vec<String> {
+        let mut seen = HashSet::new();
+        self.articles[group]
+            .iter()
+            .flat_map(units)
+            .filter(|u| self.cache.get(u).is_none() && seen.insert(*u))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `missing` cut into waves of model batches, planned exactly as the translator plans
+    /// them (longest first, by the batch policy), one batch per worker in each wave: the
+    /// translator decodes two batches at a time when it has two threads.
+    fn waves(&self, missing: Vec<String>) -> Vec<Vec<String>> {
+        let lengths: Vec<usize> = missing
+            .iter()
+            .map(|s| self.translator.source_tokens(s))
+            .collect();
+        let per_wave = rayon::current_num_threads().clamp(1, 2);
+        batch::plan(&lengths, &self.settings.batch)
+            .chunks(per_wave)
+            .map(|w| w.iter().flatten().map(|&i| missing[i].clone()).collect())
+            .collect()
+    }
+
+    /// Appends translations to the cache (synced). A failed append keeps them in memory for
+    /// this run and is reported once.
+    fn remember(&mut self, sources: Vec<String>, out: Vec<Translation>) {
+        let items = sources.into_iter().zip(out).map(|(src, t)| {
+            let value = CachedTranslation {
+                en: t.text,
+                score: t.score,
+                mean_logprob: Some(t.mean_logprob),
+                source_tokens: t.source_tokens,
+                target_tokens: t.tokens.len(),
+            };
+            (src, value)
+        });
+        if let Err(e) = self.cache.insert_all(items) {
+            let path = self.cache.path().display().to_string();
+            if !self.unwritten.iter().any(|u| u.path == path) {
+                self.unwritten.push(Unwritten {
+                    path,
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Stage 4: builds and writes the group's briefs in parallel, every file atomically. A
+    /// failed write fails that article only, with the file and the cause.
+    pub fn render(&mut self, group: Range<usize>, progress: &mut dyn Progress) {
+        let t = Instant::now();
+        let lookup: HashMap<String, CachedTranslation> = self.articles[group.clone()]
+            .iter()
+            .flat_map(units)
+            .filter_map(|u| self.cache.get(u).map(|c| (u.to_string(), c.clone())))
+            .collect();
+        let rendered: Vec<(usize, Result<IndexEntry, String>)> = group
+            .into_par_iter()
+            .map(|i| (i, self.write_briefs(&self.articles[i], &lookup)))
+            .collect();
+        self.work.times.render_s += t.elapsed().as_secs_f64();
+        for (i, result) in rendered {
+            self.done[i] = Some(result);
+        }
+        let done = self.done.iter().filter(|d| d.is_some()).count();
+        progress.article_done(done, self.articles.len());
+    }
+
+    fn write_briefs(
+        &self,
+        a: &Article,
+        lookup: &HashMap<String, CachedTranslation>,
+    ) -> Result<IndexEntry, String> {
+        let s = self.settings;
+        let b = super::build_brief(a, lookup, &self.model, &self.decoding, s.summary_sentences);
+        let formats = [
+            (
+                s.formats.html,
+                "html",
+                render::html::brief as fn(&_) -> String,
+            ),
+            (s.formats.md, "md", render::markdown::brief),
+            (s.formats.json, "json", render::json),
+        ];
+        for (on, ext, render) in formats {
+            if on {
+                let path = self.paths.output(&format!("{}.{ext}", b.slug));
+                write(&path, &render(&b)).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(IndexEntry::of(&b))
+    }
+
+    /// Stage 5: the index and `run.json`, written even when briefs failed. Files that could
+    /// not be written are listed in the outcome (and in `run.json` when it could be written).
+    pub fn report(mut self) -> RunOutcome {
+        let entries: Vec<IndexEntry> = self
+            .done
+            .iter()
+            .filter_map(|d| d.as_ref().and_then(|r| r.as_ref().ok()).cloned())
+            .collect();
+        for (name, contents) in render::index::files(&entries) {
+            self.save(&self.paths.output(name), &contents);
+        }
+        let manifest = self.manifest();
+        self.save(&self.paths.manifest.clone(), &manifest.to_json());
+        let c = &manifest.counts;
+        let status = if !self.unwritten.is_empty() {
+            ExitStatus::Unsaved
+        } else if c.failed + c.skipped > 0 {
+            ExitStatus::Partial
+        } else {
+            ExitStatus::Done
+        };
+        RunOutcome {
+            manifest,
+            unwritten: self.unwritten,
+            exit_code: status as u8,
+        }
+    }
+
+    fn save(&mut self, path: &Path, contents: &str) {
+        if let Err(e) = write_if_changed(path, contents.as_bytes()) {
+            self.unwritten.push(Unwritten {
+                path: path.display().to_string(),
+                error: e.to_string(),
+            });
+        }
+    }
+
+    /// Every document's record, then the manifest of the run so far.
+    fn manifest(&self) -> Manifest {
+        let mut records = self.records.clone();
+        for (a, done) in self.articles.iter().zip(&self.done) {
+            let mut r = match done {
+                Some(Ok(entry)) => ArticleRecord::ok(a, &entry.slug, &self.settings.formats),
+                Some(Err(e)) => ArticleRecord::failed(&a.path, e.clone()),
+                None => ArticleRecord::failed(&a.path, "not rendered".into()),
+            };
+            r.warnings.clone_from(&a.warnings);
+            records.push(r);
+        }
+        let mut work = self.work.clone();
+        work.times.total_s = self.started.elapsed().as_secs_f64();
+        let s = self.settings;
+        let settings = manifest::Settings {
+            decoding: self.decoding.clone(),
+            batch: s.batch,
+            threads: s.threads,
+            summary_sentences: s.summary_sentences,
+            formats: s.formats,
+            cache: self.cache.path().display().to_string(),
+        };
+        let mut m = Manifest::of(self.model.clone(), settings, records, &work);
+        m.counts.low_confidence = self
+            .done
+            .iter()
+            .filter_map(|d| d.as_ref().and_then(|r| r.as_ref().ok()))
+            .map(|e| e.low_confidence)
+            .sum();
+        m.warnings.clone_from(&self.warnings);
+        m.unwritten.clone_from(&self.unwritten);
+        m
+    }
+}
+
+/// The record of a document that could not become an article.
+fn record_of(e: &IngestError) -> ArticleRecord {
+    if e.is_skip() {
+        ArticleRecord::skipped(&e.origin(), e.to_string())
+    } else {
+        ArticleRecord::failed(&e.origin(), e.to_string())
+    }
+}
+
+/// Creates the output folder and takes its run lock: the first thing a run does, before the
+/// model is loaded, so that a second run on the same folder is refused at once.
+pub fn lock_out(paths: &RunPaths, wait: bool) -> Result<RunLock, RunError> {
+    create_out(&paths.out)?;
+    Ok(RunLock::acquire(&paths.lock, &paths.out, wait)?)
+}
+
+/// Creates the output folder; an existing file of that name is a clear error, not an OS one.
+fn create_out(out: &Path) -> Result<(), RunError> {
+    if out.exists() && !out.is_dir() {
+        return Err(RunError::OutNotDir {
+            path: out.to_path_buf(),
+        });
+    }
+    std::fs::create_dir_all(out).map_err(|error| RunError::Output {
+        path: out.to_path_buf(),
+        error,
+    })
+}
+
+/// The normalised texts of an article the model must translate: title, headings, sentences.
+fn units(a: &Article) -> impl Iterator<Item = &str> {
+    a.blocks
+        .iter()
+        .flat_map(|b| b.sentences.iter().map(|s| s.normalized.as_str()))
+}
+
+fn decoding_info(d: &DecodeOptions) -> DecodingInfo {
+    DecodingInfo {
+        num_beams: d.num_beams,
+        length_penalty: d.length_penalty,
+        max_length: d.max_length,
+        min_length: d.min_length,
+        max_new_tokens: d.max_new_tokens,
+        early_stopping: d.early_stopping.as_str().to_string(),
+    }
+}
+
+fn write(path: &Path, content: &str) -> Result<(), RunError> {
+    write_if_changed(path, content.as_bytes()).map_err(|error| RunError::Output {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// Removes temporary files an interrupted run left behind.
+fn remove_stale_temps(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if is_temp_name(&e.path()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
