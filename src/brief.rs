@@ -5,17 +5,45 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::stories::{self, Signature};
 use crate::translate::Quantize;
 
 /// An Arabic text and its English translation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pair {
     pub ar: String,
     pub en: String,
+    /// How sure the model was of `en`: the mean log-probability of its generated tokens
+    /// (0 is certain; see [`LOW_CONFIDENCE_LOGPROB`]). Absent when unknown: an empty source,
+    /// or a translation cached before the figure was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logprob: Option<f32>,
 }
 
+impl Pair {
+    /// Whether the translation is below the confidence threshold (unknown is not flagged).
+    pub fn is_unsure(&self) -> bool {
+        self.logprob.is_some_and(|l| l < LOW_CONFIDENCE_LOGPROB)
+    }
+}
+
+/// Sentences whose mean token log-probability falls below this are marked as uncertain in
+/// the HTML brief and counted in `run.json` (`counts.low_confidence`).
+///
+/// Calibrated on the fixture models (`tests/fixtures/confidence_calibration.py` prints the
+/// figures from their golden outputs): the `aren` model was trained too briefly to read its
+/// input and answers every sentence with the same fluent but unrelated English (chrF 17
+/// against the references); its outputs score −0.82 (beam) to −1.05 (greedy). The `copy`
+/// model reads its input: its outputs score −0.21 to 0, and the lower the score the worse the
+/// copy (chrF 27 below −0.1, 51 above −0.03). The threshold sits just above the model that
+/// ignores its input: a translation the model is as unsure of as one made without reading
+/// the Arabic is marked. A full-size model spreads its scores differently (label smoothing
+/// keeps even right answers below 0): recheck the figure on its outputs when references
+/// are at hand.
+pub const LOW_CONFIDENCE_LOGPROB: f32 = -0.8;
+
 /// A run of sentences under one heading (the first section may have none).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {
     pub heading: Option<Pair>,
     pub sentences: Vec<Pair>,
@@ -73,24 +101,69 @@ pub struct Brief {
     pub decoding: DecodingInfo,
 }
 
-/// What the index lists for one brief.
+impl Brief {
+    /// Every translated pair of the brief (title, headings, sentences; not the summary,
+    /// whose pairs repeat body sentences).
+    pub fn pairs(&self) -> impl Iterator<Item = &Pair> {
+        self.title.iter().chain(
+            self.sections
+                .iter()
+                .flat_map(|s| s.heading.iter().chain(&s.sentences)),
+        )
+    }
+
+    /// How many of the brief's translations are below the confidence threshold.
+    pub fn low_confidence(&self) -> usize {
+        self.pairs().filter(|p| p.is_unsure()).count()
+    }
+
+    /// The Arabic counterpart of [`Brief::headline`]: the title, else the lead sentence.
+    pub fn headline_ar(&self) -> &str {
+        self.title
+            .as_ref()
+            .filter(|t| !t.en.is_empty())
+            .or_else(|| self.sections.iter().flat_map(|s| &s.sentences).next())
+            .map_or("", |p| p.ar.as_str())
+    }
+}
+
+/// What the index needs of one brief: everything its stories are made from, compact enough
+/// to carry in a shard manifest (a signature of the Arabic text, not the text). Built only
+/// from the brief, so entries read back from anywhere give the same index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexEntry {
+    pub id: String,
     pub slug: String,
+    /// English headline and its Arabic original (title, else lead sentence).
     pub headline: String,
+    pub headline_ar: String,
     pub date: Option<String>,
     pub source: Option<String>,
-    pub first_summary: Option<String>,
+    pub url: Option<String>,
+    /// The English summary sentences.
+    pub summary: Vec<String>,
+    /// Translations below the confidence threshold.
+    pub low_confidence: usize,
+    pub signature: Signature,
 }
 
 impl IndexEntry {
     pub fn of(b: &Brief) -> Self {
+        let body = b
+            .sections
+            .iter()
+            .flat_map(|s| s.heading.iter().chain(&s.sentences).map(|p| p.ar.as_str()));
         Self {
+            id: b.id.clone(),
             slug: b.slug.clone(),
             headline: b.headline.clone(),
+            headline_ar: b.headline_ar().to_string(),
             date: b.date.clone(),
             source: b.source.clone(),
-            first_summary: b.summary.first().map(|p| p.en.clone()),
+            url: b.url.clone(),
+            summary: b.summary.iter().map(|p| p.en.clone()).collect(),
+            low_confidence: b.low_confidence(),
+            signature: stories::signature(b.title.as_ref().map(|t| t.ar.as_str()), body),
         }
     }
 }

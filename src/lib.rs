@@ -8,6 +8,7 @@
 //! clean   (boilerplate, metadata, normalisation, segments) -> Article
 //! translate (Marian on candle: tokenizer, model, decoding, batching)
 //! summarize (extractive sentence selection)
+//! stories (grouping articles that report one event)
 //! brief + render (html, markdown, json, index)
 //! run     (the nightly batch job: orchestration, cache, manifest)
 //! bench, eval (measurement and metrics)
@@ -23,5 +24,6 @@ pub mod fsutil;
 pub mod ingest;
 pub mod render;
 pub mod run;
+pub mod stories;
 pub mod summarize;
 pub mod translate;

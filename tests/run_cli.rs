@@ -61,7 +61,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn briefs(out: &Path) -> Vec<Brief> {
     let mut v: Vec<Brief> = files(out)
         .into_iter()
-        .filter(|(n, _)| n.ends_with(".json") && n != "run.json")
+        .filter(|(n, _)| n.ends_with(".json") && n != "run.json" && n != "index.json")
         .map(|(_, b)| serde_json::from_slice(&b).unwrap())
         .collect();
     v.sort_by(|a, b| a.slug.cmp(&b.slug));
@@ -84,7 +84,7 @@ fn every_output_exists_parses_and_a_rerun_makes_no_model_call() {
     assert!(m["counts"]["translated"].as_u64().unwrap() > 50);
     assert_eq!(m["model"]["weights_sha256"].as_str().unwrap().len(), 64);
     let all = files(out.path());
-    for name in ["index.html", "index.md", "run.json"] {
+    for name in ["index.html", "index.md", "index.json", "run.json"] {
         assert!(all.contains_key(name), "{name} missing");
     }
     let briefs = briefs(out.path());

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::brief::{Brief, Pair};
+use crate::brief::{Brief, Pair, LOW_CONFIDENCE_LOGPROB};
 
 /// Escapes text for HTML element content and quoted attribute values. Five replacements do
 /// not justify a dependency.
@@ -24,9 +24,14 @@ pub fn escape(s: &str) -> String {
 }
 
 pub(crate) const STYLE: &str = r#"
-:root { --ink:#1d2330; --muted:#5b6475; --line:#e3e6ec; --accent:#0b5cad; --box:#f3f6fa; }
+:root { --ink:#1d2330; --muted:#5b6475; --line:#e3e6ec; --accent:#0b5cad; --box:#f3f6fa;
+  --bg:#ffffff; --warn:#9a5b00; color-scheme: light dark; }
+@media (prefers-color-scheme: dark) {
+  :root { --ink:#e3e7ef; --muted:#9ea7b8; --line:#2d3444; --accent:#8ab8ff; --box:#1a2130;
+    --bg:#10141b; --warn:#f0b35a; }
+}
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1100px; padding: 1.5rem 1rem 3rem; color: var(--ink);
+body { margin: 0 auto; max-width: 1100px; padding: 1.5rem 1rem 3rem; color: var(--ink); background: var(--bg);
   font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .4rem; }
 .meta { color: var(--muted); font-size: .9rem; margin-bottom: 1.2rem; }
@@ -43,6 +48,17 @@ tr.title td { font-size: 1.15rem; font-weight: 700; background: var(--box); }
 .summary table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .summary td { vertical-align: top; padding: .3rem .4rem; width: 50%; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .8rem; }
+a { color: var(--accent); }
+.nodate { font-style: italic; }
+.unsure-mark { display: inline-block; margin-left: .3em; padding: 0 .35em;
+  border: 1px solid var(--warn); border-radius: 1em; color: var(--warn); font-size: .75rem;
+  line-height: 1.4; cursor: help; vertical-align: .1em; }
+td.en, p.meta { position: relative; }
+.unsure-mark:hover::after, .unsure-mark:focus::after { content: attr(data-note); position: absolute;
+  z-index: 2; left: .3rem; right: .3rem; top: calc(100% - .2rem); max-width: 24rem; padding: .5rem .6rem;
+  background: var(--box); color: var(--ink); border: 1px solid var(--line); border-radius: 4px;
+  font-size: .85rem; font-weight: 400; line-height: 1.4; white-space: normal;
+  box-shadow: 0 2px 8px rgba(0,0,0,.25); }
 @media (max-width: 640px) {
   table.article, table.article tbody, table.article tr, table.article td,
   .summary table, .summary tbody, .summary tr, .summary td { display: block; width: 100%; }
@@ -58,13 +74,39 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .8rem; }
 }
 "#;
 
+/// The quiet marker after a translation the model was unsure of: a small "?" that explains
+/// itself on hover, and on tap (it takes focus) where there is no hover.
+fn unsure_mark(p: &Pair) -> String {
+    let Some(l) = p.logprob.filter(|_| p.is_unsure()) else {
+        return String::new();
+    };
+    let note = format!(
+        "Uncertain translation: the model gave its words an average log-probability of \
+         {l:.2} (below {LOW_CONFIDENCE_LOGPROB:.1}). Check this sentence against the Arabic."
+    );
+    format!(
+        " <span class=\"unsure-mark\" tabindex=\"0\" role=\"note\" aria-label=\"{0}\" data-note=\"{0}\">?</span>",
+        escape(&note)
+    )
+}
+
 fn pair_row(out: &mut String, class: &str, p: &Pair) {
     let _ = writeln!(
         out,
-        "<tr class=\"{class}\"><td class=\"en\" lang=\"en\">{}</td><td class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</td></tr>",
+        "<tr class=\"{class}\"><td class=\"en{}\" lang=\"en\">{}{}</td><td class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</td></tr>",
+        if p.is_unsure() { " unsure" } else { "" },
         escape(&p.en),
+        unsure_mark(p),
         escape(&p.ar)
     );
+}
+
+/// The date as a `<time>` element, or a visible "no date" where the page gave none.
+pub(crate) fn date_html(date: Option<&str>) -> String {
+    match date {
+        Some(d) => format!("<time datetime=\"{0}\">{0}</time>", escape(d)),
+        None => "<span class=\"nodate\">no date</span>".to_string(),
+    }
 }
 
 /// The brief as a complete HTML document.
@@ -78,12 +120,10 @@ pub fn brief(b: &Brief) -> String {
         escape(&b.headline)
     );
     let _ = writeln!(out, "<h1>{}</h1>", escape(&b.headline));
-    let mut meta = Vec::new();
-    if let Some(d) = &b.date {
-        meta.push(format!("<time datetime=\"{0}\">{0}</time>", escape(d)));
-    }
-    if let Some(s) = &b.source {
-        meta.push(format!("<span dir=\"auto\">{}</span>", escape(s)));
+    let mut meta = vec![date_html(b.date.as_deref())];
+    match &b.source {
+        Some(s) => meta.push(format!("<span dir=\"auto\">{}</span>", escape(s))),
+        None => meta.push("<span class=\"nodate\">source unknown</span>".to_string()),
     }
     if let Some(u) = &b.url {
         meta.push(format!("<a href=\"{0}\">{0}</a>", escape(u)));
@@ -109,6 +149,16 @@ pub fn brief(b: &Brief) -> String {
         }
     }
     out.push_str("</table>\n");
+    let unsure = b.low_confidence();
+    if unsure > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\">{unsure} sentence{} marked <span class=\"unsure-mark\" tabindex=\"0\" \
+             data-note=\"Marks a translation the model was unsure of.\">?</span> \
+             the model was unsure of: read them with care.</p>",
+            if unsure == 1 { "" } else { "s" }
+        );
+    }
     let _ = writeln!(
         out,
         "<footer>Machine translation by {}{} ({} beam{}). Source: {}.</footer>\n</body>\n</html>",

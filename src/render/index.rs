@@ -1,82 +1,416 @@
-//! The index of a run's briefs, newest first (undated last, then by slug).
+//! The run's index as stories: articles that report one event (see [`crate::stories`]) are
+//! listed together, largest and newest story first, each with its headline, how many sources
+//! told it, its dates, the summary of its most central article and then every article
+//! (source, date, English and Arabic title, link to its brief), oldest first.
 
 use std::fmt::Write as _;
 
-use super::html::{escape, STYLE};
-use crate::brief::IndexEntry;
+use serde::Serialize;
 
-fn sorted(entries: &[IndexEntry]) -> Vec<&IndexEntry> {
-    let mut v: Vec<&IndexEntry> = entries.iter().collect();
-    v.sort_by(|a, b| match (&a.date, &b.date) {
-        (Some(x), Some(y)) => y.cmp(x).then(a.slug.cmp(&b.slug)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.slug.cmp(&b.slug),
-    });
-    v
+use super::html::{date_html, escape, STYLE};
+use crate::brief::IndexEntry;
+use crate::stories::{self, Item};
+
+/// One story, ready to render.
+pub struct StoryView<'a> {
+    pub id: String,
+    /// The most central article: its headline and summary stand for the story.
+    pub central: &'a IndexEntry,
+    /// Oldest first, undated last.
+    pub articles: Vec<&'a IndexEntry>,
+    /// Distinct source names, in the order the articles first name them.
+    pub sources: Vec<&'a str>,
+    /// Articles with no known source (each counts as a source of its own: a separate page).
+    pub unnamed_sources: usize,
+    /// Distinct dates, oldest first.
+    pub dates: Vec<&'a str>,
+}
+
+impl StoryView<'_> {
+    /// How many sources told the story.
+    pub fn source_count(&self) -> usize {
+        self.sources.len() + self.unnamed_sources
+    }
+
+    /// `2025-02-13`, `2025-02-13 – 2025-02-15`, or `no date`.
+    pub fn date_range(&self) -> String {
+        match (self.dates.first(), self.dates.last()) {
+            (Some(a), Some(b)) if a == b => a.to_string(),
+            (Some(a), Some(b)) => format!("{a} – {b}"),
+            _ => "no date".to_string(),
+        }
+    }
+
+    /// Articles without a date.
+    pub fn undated(&self) -> usize {
+        self.articles.iter().filter(|e| e.date.is_none()).count()
+    }
+
+    fn counts_text(&self) -> String {
+        let n = self.source_count();
+        let a = self.articles.len();
+        if n == a {
+            format!("{n} source{}", plural(n))
+        } else {
+            format!("{a} articles from {n} source{}", plural(n))
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The entries grouped into stories, largest and newest first. Depends only on the set of
+/// entries, not their order.
+pub fn story_views(entries: &[IndexEntry]) -> Vec<StoryView<'_>> {
+    let items: Vec<Item> = entries
+        .iter()
+        .map(|e| Item {
+            id: &e.id,
+            date: e.date.as_deref(),
+            signature: &e.signature,
+        })
+        .collect();
+    stories::cluster(&items)
+        .into_iter()
+        .map(|s| {
+            let articles: Vec<&IndexEntry> = s.members.iter().map(|&i| &entries[i]).collect();
+            let mut sources: Vec<&str> = Vec::new();
+            for src in articles.iter().filter_map(|e| e.source.as_deref()) {
+                if !sources.contains(&src) {
+                    sources.push(src);
+                }
+            }
+            let mut dates: Vec<&str> = articles.iter().filter_map(|e| e.date.as_deref()).collect();
+            dates.sort_unstable();
+            dates.dedup();
+            StoryView {
+                id: s.id,
+                central: &entries[s.central],
+                unnamed_sources: articles.iter().filter(|e| e.source.is_none()).count(),
+                articles,
+                sources,
+                dates,
+            }
+        })
+        .collect()
 }
 
 /// Every index file of a run, as `(file name, contents)`: the one place that decides what the
 /// index is. Pure (no I/O), so a one-process run and a merge of shards, given the same
-/// entries, write byte-identical files.
+/// entries in any order, write byte-identical files.
 pub fn files(entries: &[IndexEntry]) -> Vec<(&'static str, String)> {
+    let stories = story_views(entries);
     vec![
-        ("index.html", html(entries)),
-        ("index.md", markdown(entries)),
+        ("index.html", html(&stories, entries.len())),
+        ("index.md", markdown(&stories, entries.len())),
+        ("index.json", json(&stories)),
     ]
 }
 
-pub fn html(entries: &[IndexEntry]) -> String {
+const INDEX_STYLE: &str = r#"
+[hidden] { display: none !important; }
+header.top { margin-bottom: 1.2rem; }
+#filter { width: 100%; max-width: 32rem; font: inherit; padding: .5rem .7rem; color: var(--ink);
+  background: var(--bg); border: 1px solid var(--line); border-radius: 6px; }
+.story { border-top: 1px solid var(--line); padding: 1rem 0 1.1rem; }
+.story h2 { font-size: 1.25rem; line-height: 1.3; margin: 0 0 .2rem; }
+.story h2 a { color: var(--ink); text-decoration: none; }
+.story h2 a:hover { text-decoration: underline; }
+.story .meta { margin: .2rem 0 .5rem; }
+.badge { display: inline-block; padding: 0 .5em; border-radius: 1em; background: var(--box);
+  color: var(--accent); font-weight: 600; }
+[lang="ar"] { font-family: "Noto Naskh Arabic", "Amiri", "Geeza Pro", "Arial", serif; }
+p.ar { font-size: 1.1rem; line-height: 1.7; margin: 0 0 .3rem; color: var(--muted); }
+.lead { margin: .3rem 0 .6rem; }
+ol.articles { list-style: none; margin: 0; padding: 0 0 0 .9rem; border-left: 3px solid var(--line); }
+ol.articles li { margin: 0 0 .6rem; }
+ol.articles .meta { margin: 0; font-size: .85rem; }
+ol.articles .ar { display: block; font-size: 1rem; line-height: 1.6; color: var(--muted); }
+.unsure-count { color: var(--warn); }
+"#;
+
+/// The filter box's script: words typed (English or Arabic, folded like the Rust side folds
+/// Arabic for matching) must all occur in a story's text for it to stay shown.
+const FILTER_SCRIPT: &str = r#"
+(function () {
+  var fold = function (s) {
+    return s.toLowerCase().normalize('NFKC').replace(/[\u064B-\u065F\u0670\u0640]/g, '')
+      .replace(/[\u0623\u0625\u0622\u0671]/g, '\u0627').replace(/\u0649/g, '\u064A')
+      .replace(/\u0629/g, '\u0647');
+  };
+  var box = document.getElementById('filter');
+  var none = document.getElementById('nomatch');
+  var stories = Array.prototype.map.call(document.querySelectorAll('.story'), function (el) {
+    return [el, fold(el.textContent)];
+  });
+  box.hidden = false;
+  box.addEventListener('input', function () {
+    var words = fold(box.value).split(/\s+/).filter(Boolean);
+    var shown = 0;
+    stories.forEach(function (s) {
+      var ok = words.every(function (w) { return s[1].indexOf(w) >= 0; });
+      s[0].hidden = !ok;
+      if (ok) { shown++; }
+    });
+    none.hidden = shown > 0;
+  });
+})();
+"#;
+
+/// An article's meta line: source, date (or "no date"), uncertain translations if any.
+fn html_article_meta(e: &IndexEntry) -> String {
+    let source = e.source.as_deref().map_or_else(
+        || "<span class=\"nodate\">source unknown</span>".to_string(),
+        |s| format!("<span dir=\"auto\">{}</span>", escape(s)),
+    );
+    let unsure = if e.low_confidence > 0 {
+        format!(
+            " · <span class=\"unsure-count\">{} uncertain sentence{}</span>",
+            e.low_confidence,
+            plural(e.low_confidence)
+        )
+    } else {
+        String::new()
+    };
+    format!("{source} · {}{unsure}", date_html(e.date.as_deref()))
+}
+
+fn html_article(out: &mut String, e: &IndexEntry) {
+    let _ = writeln!(
+        out,
+        "<li><div class=\"meta\">{}</div><a href=\"{}.html\">{}</a>\
+         <span class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</span></li>",
+        html_article_meta(e),
+        escape(&e.slug),
+        escape(&e.headline),
+        escape(&e.headline_ar)
+    );
+}
+
+/// The story's meta line: a badge with its sources, then its dates.
+fn html_story_meta(s: &StoryView) -> String {
+    let dates = if s.dates.is_empty() {
+        "<span class=\"nodate\">no date</span>".to_string()
+    } else {
+        escape(&s.date_range())
+    };
+    // "no date" already says it when none is dated.
+    let undated = match s.undated() {
+        n if n > 0 && !s.dates.is_empty() => {
+            format!(" <span class=\"nodate\">({n} undated)</span>")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "<span class=\"badge\">{}</span> · {dates}{undated}",
+        s.counts_text()
+    )
+}
+
+/// A story: headline (English, then Arabic), meta, the central article's summary, then its
+/// articles; a story of one article is the article itself, with its own meta line.
+fn html_story(out: &mut String, s: &StoryView) {
+    let c = s.central;
+    let single = s.articles.len() == 1;
+    let _ = writeln!(
+        out,
+        "<article class=\"story\" id=\"story-{}\">\n<h2><a href=\"{}.html\">{}</a></h2>\n\
+         <p class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</p>\n\
+         <div class=\"meta\">{}</div>\n<p class=\"lead\">{}</p>",
+        escape(&s.id),
+        escape(&c.slug),
+        escape(&c.headline),
+        escape(&c.headline_ar),
+        if single {
+            html_article_meta(c)
+        } else {
+            html_story_meta(s)
+        },
+        escape(&c.summary.join(" "))
+    );
+    if !single {
+        out.push_str("<ol class=\"articles\">\n");
+        for e in &s.articles {
+            html_article(out, e);
+        }
+        out.push_str("</ol>\n");
+    }
+    out.push_str("</article>\n");
+}
+
+/// `index.html`: the stories, a filter box (inline script, works offline) and a line of
+/// totals.
+pub fn html(stories: &[StoryView], articles: usize) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Briefs</title>\n<style>{STYLE}\nli {{ margin: 0 0 1rem; }} li p {{ margin: .2rem 0 0; }}</style>\n</head>\n<body>\n\
-         <h1>Briefs</h1>\n<ol class=\"index\" style=\"list-style:none;padding:0\">\n"
+         <title>Briefs</title>\n<style>{STYLE}{INDEX_STYLE}</style>\n</head>\n<body>\n\
+         <header class=\"top\">\n<h1>Briefs</h1>\n<div class=\"meta\">{} stor{} from {articles} article{}</div>\n\
+         <input id=\"filter\" type=\"search\" hidden placeholder=\"Filter: words in English or Arabic\" \
+         aria-label=\"Filter stories by words in English or Arabic\">\n</header>\n<main>\n",
+        stories.len(),
+        if stories.len() == 1 { "y" } else { "ies" },
+        plural(articles)
     );
-    for e in sorted(entries) {
-        let meta: Vec<String> = [e.date.clone(), e.source.clone()]
-            .into_iter()
-            .flatten()
-            .map(|s| escape(&s))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<li><a href=\"{}.html\">{}</a><div class=\"meta\" style=\"margin:0\">{}</div>{}</li>",
-            escape(&e.slug),
-            escape(&e.headline),
-            meta.join(" · "),
-            e.first_summary
-                .as_deref()
-                .map(|s| format!("<p>{}</p>", escape(s)))
-                .unwrap_or_default()
-        );
+    for s in stories {
+        html_story(&mut out, s);
     }
-    out.push_str("</ol>\n</body>\n</html>\n");
+    let _ = write!(
+        out,
+        "<p id=\"nomatch\" class=\"meta\" hidden>No story matches.</p>\n</main>\n\
+         <script>{FILTER_SCRIPT}</script>\n</body>\n</html>\n"
+    );
     out
 }
 
-pub fn markdown(entries: &[IndexEntry]) -> String {
-    let mut out = String::from("# Briefs\n\n");
-    for e in sorted(entries) {
-        let meta: Vec<&str> = [e.date.as_deref(), e.source.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let _ = writeln!(
-            out,
-            "- [{}]({}.md){}{}",
-            e.headline.replace(['[', ']'], ""),
-            e.slug,
-            if meta.is_empty() {
-                String::new()
-            } else {
-                format!(" — {}", meta.join(" · "))
-            },
-            e.first_summary
-                .as_deref()
-                .map(|s| format!("\n  {s}"))
-                .unwrap_or_default()
+/// Text for one Markdown line: no brackets (they would break links) and no line breaks.
+fn md_text(s: &str) -> String {
+    s.replace(['[', ']'], "").replace(['\n', '\r'], " ")
+}
+
+/// Source, date (or "no date"), uncertain translations if any.
+fn md_article_meta(e: &IndexEntry) -> String {
+    let mut meta = format!(
+        "{} · {}",
+        e.source.as_deref().map_or("source unknown".into(), md_text),
+        e.date.as_deref().unwrap_or("no date")
+    );
+    if e.low_confidence > 0 {
+        let _ = write!(
+            meta,
+            " · {} uncertain sentence{}",
+            e.low_confidence,
+            plural(e.low_confidence)
         );
     }
+    meta
+}
+
+/// `index.md`: the same stories as text.
+pub fn markdown(stories: &[StoryView], articles: usize) -> String {
+    let mut out = format!(
+        "# Briefs\n\n{} stor{} from {articles} article{}.\n",
+        stories.len(),
+        if stories.len() == 1 { "y" } else { "ies" },
+        plural(articles)
+    );
+    for s in stories {
+        let c = s.central;
+        let single = s.articles.len() == 1;
+        let meta = if single {
+            format!("[brief]({}.md) · {}", c.slug, md_article_meta(c))
+        } else {
+            match s.undated() {
+                n if n > 0 && !s.dates.is_empty() => {
+                    format!("{} · {} ({n} undated)", s.counts_text(), s.date_range())
+                }
+                _ => format!("{} · {}", s.counts_text(), s.date_range()),
+            }
+        };
+        let _ = writeln!(
+            out,
+            "\n## {}\n\n{}\n\n{meta}\n",
+            md_text(&c.headline),
+            md_text(&c.headline_ar),
+        );
+        if !c.summary.is_empty() {
+            let _ = writeln!(out, "{}\n", md_text(&c.summary.join(" ")));
+        }
+        if single {
+            continue;
+        }
+        for e in &s.articles {
+            let _ = writeln!(
+                out,
+                "- {} — [{}]({}.md) — {}",
+                md_article_meta(e),
+                md_text(&e.headline),
+                e.slug,
+                md_text(&e.headline_ar)
+            );
+        }
+    }
     out
+}
+
+#[derive(Serialize)]
+struct Bilingual<'a> {
+    ar: &'a str,
+    en: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonStory<'a> {
+    id: &'a str,
+    headline: Bilingual<'a>,
+    /// Article ids, oldest first.
+    articles: Vec<&'a str>,
+    sources: &'a [&'a str],
+    dates: &'a [&'a str],
+}
+
+#[derive(Serialize)]
+struct JsonArticle<'a> {
+    id: &'a str,
+    slug: &'a str,
+    story: &'a str,
+    headline: Bilingual<'a>,
+    date: Option<&'a str>,
+    source: Option<&'a str>,
+    url: Option<&'a str>,
+    summary: &'a [String],
+    low_confidence: usize,
+}
+
+#[derive(Serialize)]
+struct JsonIndex<'a> {
+    stories: Vec<JsonStory<'a>>,
+    articles: Vec<JsonArticle<'a>>,
+}
+
+/// `index.json`: the stories (schema in README.md, "index.json") and every article with
+/// the story it belongs to, in story order.
+pub fn json(stories: &[StoryView]) -> String {
+    let index = JsonIndex {
+        stories: stories
+            .iter()
+            .map(|s| JsonStory {
+                id: &s.id,
+                headline: Bilingual {
+                    ar: &s.central.headline_ar,
+                    en: &s.central.headline,
+                },
+                articles: s.articles.iter().map(|e| e.id.as_str()).collect(),
+                sources: &s.sources,
+                dates: &s.dates,
+            })
+            .collect(),
+        articles: stories
+            .iter()
+            .flat_map(|s| s.articles.iter().map(move |e| (s, e)))
+            .map(|(s, e)| JsonArticle {
+                id: &e.id,
+                slug: &e.slug,
+                story: &s.id,
+                headline: Bilingual {
+                    ar: &e.headline_ar,
+                    en: &e.headline,
+                },
+                date: e.date.as_deref(),
+                source: e.source.as_deref(),
+                url: e.url.as_deref(),
+                summary: &e.summary,
+                low_confidence: e.low_confidence,
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&index).expect("the index always serialises");
+    s.push('\n');
+    s
 }

@@ -11,8 +11,15 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// Follows a translation the model was unsure of (explained under the table).
+const UNSURE: &str = " (?)";
+
 fn row(out: &mut String, p: &Pair, bold: bool) {
-    let (en, ar) = (cell(&p.en), cell(&p.ar));
+    let mut en = cell(&p.en);
+    if p.is_unsure() && !en.is_empty() {
+        en.push_str(UNSURE);
+    }
+    let ar = cell(&p.ar);
     if bold && !en.is_empty() {
         let _ = writeln!(out, "| **{en}** | **{ar}** |");
     } else {
@@ -23,19 +30,16 @@ fn row(out: &mut String, p: &Pair, bold: bool) {
 pub fn brief(b: &Brief) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", cell(&b.headline));
-    let mut meta = Vec::new();
-    if let Some(d) = &b.date {
-        meta.push(d.clone());
-    }
-    if let Some(s) = &b.source {
-        meta.push(cell(s));
-    }
+    let mut meta = vec![
+        b.date.clone().unwrap_or_else(|| "no date".into()),
+        b.source
+            .as_deref()
+            .map_or_else(|| "source unknown".into(), cell),
+    ];
     if let Some(u) = &b.url {
         meta.push(format!("<{u}>"));
     }
-    if !meta.is_empty() {
-        let _ = writeln!(out, "{}\n", meta.join(" · "));
-    }
+    let _ = writeln!(out, "{}\n", meta.join(" · "));
     if !b.summary.is_empty() {
         out.push_str("## Summary\n\n| English | العربية |\n| --- | --- |\n");
         for p in &b.summary {
@@ -54,6 +58,16 @@ pub fn brief(b: &Brief) -> String {
         for p in &s.sentences {
             row(&mut out, p, false);
         }
+    }
+    let unsure = b.low_confidence();
+    if unsure > 0 {
+        let _ = writeln!(
+            out,
+            "\n{unsure} translation{} marked{UNSURE}: the model was unsure of {}; check against \
+             the Arabic.",
+            if unsure == 1 { "" } else { "s" },
+            if unsure == 1 { "it" } else { "them" }
+        );
     }
     let _ = writeln!(
         out,

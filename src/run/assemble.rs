@@ -22,22 +22,19 @@ pub fn build_brief(
             .map(|t| t.en.clone())
             .unwrap_or_default()
     };
+    let pair = |ar: &str, normalized: &str| Pair {
+        ar: ar.to_string(),
+        en: en(normalized),
+        logprob: translations.get(normalized).and_then(|t| t.mean_logprob),
+    };
     let mut title = None;
     let mut sections: Vec<Section> = Vec::new();
     let mut body: Vec<(&str, &str)> = Vec::new(); // (original, normalized)
     for b in &a.blocks {
         match b.kind {
-            BlockKind::Title => {
-                title = Some(Pair {
-                    ar: b.text.clone(),
-                    en: en(&b.normalized),
-                })
-            }
+            BlockKind::Title => title = Some(pair(&b.text, &b.normalized)),
             BlockKind::Heading => sections.push(Section {
-                heading: Some(Pair {
-                    ar: b.text.clone(),
-                    en: en(&b.normalized),
-                }),
+                heading: Some(pair(&b.text, &b.normalized)),
                 sentences: Vec::new(),
             }),
             BlockKind::Paragraph => {
@@ -49,10 +46,7 @@ pub fn build_brief(
                 }
                 let section = sections.last_mut().expect("pushed above");
                 for s in &b.sentences {
-                    section.sentences.push(Pair {
-                        ar: s.original.clone(),
-                        en: en(&s.normalized),
-                    });
+                    section.sentences.push(pair(&s.original, &s.normalized));
                     body.push((&s.original, &s.normalized));
                 }
             }
@@ -61,10 +55,7 @@ pub fn build_brief(
     let normalized: Vec<&str> = body.iter().map(|b| b.1).collect();
     let summary: Vec<Pair> = summarize::select(&normalized, summary_sentences)
         .into_iter()
-        .map(|i| Pair {
-            ar: body[i].0.to_string(),
-            en: en(body[i].1),
-        })
+        .map(|i| pair(body[i].0, body[i].1))
         .collect();
     let headline = title
         .as_ref()

@@ -25,6 +25,10 @@ use crate::translate::Quantize;
 pub struct CachedTranslation {
     pub en: String,
     pub score: f32,
+    /// Mean log-probability per generated token (see `Translation::mean_logprob`); `None`
+    /// for lines cached before it was recorded.
+    #[serde(default)]
+    pub mean_logprob: Option<f32>,
     pub source_tokens: usize,
     pub target_tokens: usize,
 }
@@ -200,6 +204,7 @@ mod tests {
         CachedTranslation {
             en: en.into(),
             score: -1.5,
+            mean_logprob: Some(-0.5),
             source_tokens: 4,
             target_tokens: 3,
         }

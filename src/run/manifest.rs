@@ -110,7 +110,8 @@ pub struct Settings {
     pub cache: String,
 }
 
-/// `translated`: sentences the model translated in this run; `cached`: served from the cache.
+/// `translated`: sentences the model translated in this run; `cached`: served from the cache;
+/// `low_confidence`: translations in the briefs below [`crate::brief::LOW_CONFIDENCE_LOGPROB`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub articles: usize,
@@ -120,6 +121,8 @@ pub struct Counts {
     pub sentences: usize,
     pub translated: usize,
     pub cached: usize,
+    #[serde(default)]
+    pub low_confidence: usize,
 }
 
 impl Counts {
@@ -135,6 +138,8 @@ impl Counts {
             sentences,
             translated,
             cached: sentences - translated.min(sentences),
+            // Known only from the briefs: the caller sets it.
+            low_confidence: 0,
         }
     }
 }

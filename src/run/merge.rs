@@ -223,6 +223,7 @@ pub fn assemble(
         settings.cache = common_dir(parts.iter().map(|p| p.settings.cache.as_str()));
     }
     let mut manifest = Manifest::of(first.model.clone(), settings, records, &work);
+    manifest.counts.low_confidence = entries.iter().map(|e| e.low_confidence).sum();
     for w in parts.iter().flat_map(|p| &p.warnings) {
         if !manifest.warnings.contains(w) {
             manifest.warnings.push(w.clone());
@@ -532,11 +533,16 @@ mod tests {
 
     fn entry(slug: &str, date: Option<&str>) -> IndexEntry {
         IndexEntry {
+            id: slug.into(),
             slug: slug.into(),
             headline: format!("headline {slug}"),
+            headline_ar: String::new(),
             date: date.map(String::from),
             source: None,
-            first_summary: None,
+            url: None,
+            summary: Vec::new(),
+            low_confidence: 0,
+            signature: Default::default(),
         }
     }
 
@@ -557,6 +563,7 @@ mod tests {
                 id: "m".into(),
                 revision: Some("r".into()),
                 weights_sha256: "w".into(),
+                quantize: Default::default(),
             },
             settings: Settings {
                 decoding: DecodingInfo {

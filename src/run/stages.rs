@@ -339,6 +339,7 @@ impl<'a> Run<'a> {
             let value = CachedTranslation {
                 en: t.text,
                 score: t.score,
+                mean_logprob: Some(t.mean_logprob),
                 source_tokens: t.source_tokens,
                 target_tokens: t.tokens.len(),
             };

@@ -26,6 +26,9 @@ pub struct Translation {
     /// The decoder's score (see [`super::Hypothesis::score`]); for a split sentence, the mean
     /// over its parts. 0 for an empty source.
     pub score: f32,
+    /// Mean log-probability per generated token (see [`super::Hypothesis::mean_logprob`]),
+    /// over all parts of a split sentence; 0 for an empty source.
+    pub mean_logprob: f32,
     /// Source tokens the model read for this sentence (`</s>` included), 0 for an empty one.
     pub source_tokens: usize,
     /// Into how many parts a sentence too long for the model was split (1 when it fit).
@@ -301,6 +304,7 @@ impl Translator {
                         .flat_map(|h| h.tokens.iter().copied())
                         .collect(),
                     score: parts.iter().map(|h| h.score).sum::<f32>() / parts.len() as f32,
+                    mean_logprob: mean_logprob(&parts, opts),
                     source_tokens: lengths[range.clone()].iter().sum(),
                     parts: parts.len(),
                 }
@@ -314,10 +318,24 @@ impl Translator {
                     text: String::new(),
                     tokens: Vec::new(),
                     score: 0.0,
+                    mean_logprob: 0.0,
                     source_tokens: 0,
                     parts: 0,
                 },
             })
             .collect())
     }
+}
+
+/// The mean token log-probability of a sentence decoded in parts: every token counts once.
+fn mean_logprob(parts: &[&super::Hypothesis], opts: &DecodeOptions) -> f32 {
+    let tokens: usize = parts.iter().map(|h| h.tokens.len()).sum();
+    if tokens == 0 {
+        return 0.0;
+    }
+    let sum: f32 = parts
+        .iter()
+        .map(|h| h.mean_logprob(opts) * h.tokens.len() as f32)
+        .sum();
+    sum / tokens as f32
 }

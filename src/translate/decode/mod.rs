@@ -128,6 +128,25 @@ pub struct Hypothesis {
     pub score: f32,
 }
 
+impl Hypothesis {
+    /// The mean log-probability of the generated tokens, a per-sentence confidence that does
+    /// not depend on length: [`Hypothesis::score`] with beam search's length normalisation
+    /// undone (`score · len^length_penalty / len`), or greedy search's sum divided by `len`.
+    /// 0 for an empty hypothesis.
+    pub fn mean_logprob(&self, opts: &DecodeOptions) -> f32 {
+        let len = self.tokens.len();
+        if len == 0 {
+            return 0.0;
+        }
+        let sum = if opts.num_beams <= 1 {
+            self.score
+        } else {
+            self.score * (len as f32).powf(opts.length_penalty)
+        };
+        sum / len as f32
+    }
+}
+
 /// A finished-row marker transformers adds to scores; kept identical so ties resolve alike.
 const DEAD: f32 = -1.0e9;
 

@@ -1,0 +1,178 @@
+//! The index end to end: `nashra run` with the Arabic→English fixture model on the sample
+//! articles gives one story with five sources in `index.html`, `index.md` and `index.json`,
+//! and every translation carries its confidence into the briefs and `run.json`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use nashra::brief::{Brief, IndexEntry};
+use nashra::render::index;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// The output folder of one run of the sample articles through the `aren` fixture model,
+/// shared by the tests of this file.
+fn samples_out() -> &'static Path {
+    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        run_samples(dir.path());
+        dir
+    })
+    .path()
+}
+
+fn run_samples(out: &Path) {
+    let model = root().join("tests/fixtures/models/aren");
+    let o = Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .arg("run")
+        .arg(root().join("samples/articles"))
+        .arg("--out")
+        .arg(out)
+        .arg("--model-dir")
+        .arg(&model)
+        .args(["--beam", "2", "--max-length", "40", "--quiet"])
+        .env_remove("NASHRA_SUMMARY_SENTENCES")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn briefs(out: &Path) -> Vec<Brief> {
+    let mut v: Vec<Brief> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| !p.ends_with("run.json") && !p.ends_with("index.json"))
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+        .collect();
+    v.sort_by(|a, b| a.slug.cmp(&b.slug));
+    v
+}
+
+#[test]
+fn samples_make_one_story_with_five_sources_and_confidence_is_recorded() {
+    let out = samples_out();
+    let briefs = briefs(out);
+    assert_eq!(briefs.len(), 5);
+
+    // index.json: one story, all five articles, oldest first, headline in both languages.
+    let idx = read_json(&out.join("index.json"));
+    let stories = idx["stories"].as_array().unwrap();
+    assert_eq!(stories.len(), 1, "{idx:#}");
+    let story = &stories[0];
+    assert_eq!(story["articles"].as_array().unwrap().len(), 5);
+    assert!(!story["headline"]["en"].as_str().unwrap().is_empty());
+    assert!(!story["headline"]["ar"].as_str().unwrap().is_empty());
+    let ids: Vec<&str> = briefs.iter().map(|b| b.id.as_str()).collect();
+    for a in story["articles"].as_array().unwrap() {
+        assert!(ids.contains(&a.as_str().unwrap()));
+    }
+    assert_eq!(idx["articles"].as_array().unwrap().len(), 5);
+
+    // index.html: the story with its five sources, every brief linked, a working filter
+    // that needs nothing from the network.
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert_eq!(html.matches("<article class=\"story\"").count(), 1);
+    assert!(html.contains("5 sources"), "{html}");
+    for b in &briefs {
+        assert!(html.contains(&format!("href=\"{}.html\"", b.slug)));
+    }
+    assert!(html.contains("id=\"filter\"") && html.contains("<script>"));
+    assert!(!html.contains("src=") && !html.contains("http"));
+    let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(md.contains("5 sources") && md.matches("](").count() == 5);
+
+    // Confidence: every translated sentence has its mean log-probability; run.json counts
+    // those below the threshold exactly as the briefs mark them.
+    let mut unsure = 0;
+    for b in &briefs {
+        for p in b.pairs() {
+            let l = p
+                .logprob
+                .expect("every translated sentence has a confidence");
+            assert!(l <= 0.0 && l.is_finite());
+        }
+        unsure += b.low_confidence();
+        let page = std::fs::read_to_string(out.join(format!("{}.html", b.slug))).unwrap();
+        assert_eq!(
+            page.matches("class=\"unsure-mark\" tabindex=\"0\" role=\"note\"")
+                .count(),
+            b.pairs()
+                .chain(&b.summary)
+                .filter(|p| p.is_unsure())
+                .count()
+        );
+    }
+    let manifest = read_json(&out.join("run.json"));
+    assert_eq!(manifest["counts"]["low_confidence"], unsure);
+}
+
+#[test]
+fn index_files_do_not_depend_on_entry_order() {
+    let mut entries: Vec<IndexEntry> = briefs(samples_out()).iter().map(IndexEntry::of).collect();
+    let forward = index::files(&entries);
+    entries.reverse();
+    assert_eq!(index::files(&entries), forward);
+    // Entries survive a trip through JSON (as they do through shard manifests).
+    let text = serde_json::to_string(&entries).unwrap();
+    let back: Vec<IndexEntry> = serde_json::from_str(&text).unwrap();
+    assert_eq!(index::files(&back), forward);
+}
+
+#[test]
+fn an_undated_article_says_so() {
+    let out = samples_out();
+    let undated: Vec<Brief> = briefs(out)
+        .into_iter()
+        .filter(|b| b.date.is_none())
+        .collect();
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    if !undated.is_empty() {
+        assert!(html.contains("no date"));
+    }
+    for b in undated {
+        let page = std::fs::read_to_string(out.join(format!("{}.html", b.slug))).unwrap();
+        assert!(page.contains("<span class=\"nodate\">no date</span>"));
+    }
+}
+
+#[test]
+fn mean_logprob_undoes_beam_length_normalisation() {
+    use nashra::translate::{DecodeOptions, Hypothesis};
+    let h = |score: f32| Hypothesis {
+        tokens: vec![5, 6, 7, 0],
+        score,
+    };
+    let greedy = DecodeOptions::default();
+    // Greedy: the score is the sum over the four tokens.
+    assert_eq!(h(-2.0).mean_logprob(&greedy), -0.5);
+    let mut beam = DecodeOptions {
+        num_beams: 4,
+        ..DecodeOptions::default()
+    };
+    // Beam search, length penalty 1: the score already is the mean.
+    assert_eq!(h(-0.5).mean_logprob(&beam), -0.5);
+    // Length penalty 2: score = sum / 4², so the mean is score · 16 / 4.
+    beam.length_penalty = 2.0;
+    assert_eq!(h(-0.125).mean_logprob(&beam), -0.5);
+    let empty = Hypothesis {
+        tokens: Vec::new(),
+        score: 0.0,
+    };
+    assert_eq!(empty.mean_logprob(&beam), 0.0);
+}

@@ -1,0 +1,173 @@
+//! Stories on cleaned Arabic text, no model: reports of one event form one story, unrelated
+//! articles stay apart, and the result does not depend on input order.
+
+use std::path::{Path, PathBuf};
+
+use nashra::clean::{self, Article};
+use nashra::ingest;
+use nashra::stories::{cluster, signature_of, similarity_matrix, Item, Signature, LINK_THRESHOLD};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// Every article of a folder, cleaned, in file order.
+fn articles(dir: &Path) -> Vec<Article> {
+    let files = ingest::discover(&[dir.to_path_buf()]).unwrap();
+    files
+        .iter()
+        .flat_map(|f| ingest::read_path(f).unwrap())
+        .map(|raw| clean::structure(&ingest::decode(&raw.unwrap())).unwrap())
+        .collect()
+}
+
+/// The devset: 40 pages from 40 sites, six topics, no shared event. Lives in
+/// the shared data folder beside the repository; `None` where it is absent.
+fn devset() -> Option<Vec<Article>> {
+    let dir = root().join("../shared/data/devset");
+    dir.is_dir().then(|| articles(&dir))
+}
+
+/// Stories as lists of article ids, for comparing.
+fn groups(arts: &[Article], sigs: &[Signature]) -> Vec<Vec<String>> {
+    let items: Vec<Item> = arts
+        .iter()
+        .zip(sigs)
+        .map(|(a, s)| Item {
+            id: &a.id,
+            date: a.metadata.date.as_deref(),
+            signature: s,
+        })
+        .collect();
+    cluster(&items)
+        .into_iter()
+        .map(|s| s.members.iter().map(|&i| arts[i].id.clone()).collect())
+        .collect()
+}
+
+fn stories_of(arts: &[Article]) -> Vec<Vec<String>> {
+    let sigs: Vec<Signature> = arts.iter().map(signature_of).collect();
+    groups(arts, &sigs)
+}
+
+#[test]
+fn the_five_sample_reports_are_one_story() {
+    let arts = articles(&root().join("samples/articles"));
+    assert_eq!(arts.len(), 5);
+    let stories = stories_of(&arts);
+    assert_eq!(stories.len(), 1, "{stories:?}");
+    assert_eq!(stories[0].len(), 5);
+}
+
+#[test]
+fn one_page_per_topic_forms_no_multi_article_story() {
+    // The first devset page of each of its six topics (index.tsv beside them), kept in the
+    // repository so that this holds wherever the tests run.
+    let arts = articles(&root().join("tests/fixtures/unrelated"));
+    assert_eq!(arts.len(), 6);
+    let stories = stories_of(&arts);
+    assert!(stories.iter().all(|s| s.len() == 1), "{stories:?}");
+}
+
+#[test]
+fn unrelated_pages_form_no_multi_article_story() {
+    let Some(arts) = devset() else {
+        eprintln!("../shared/data/devset not found: skipped");
+        return;
+    };
+    let stories = stories_of(&arts);
+    let joined: Vec<&Vec<String>> = stories.iter().filter(|s| s.len() > 1).collect();
+    assert!(joined.is_empty(), "unrelated pages joined: {joined:?}");
+    assert_eq!(stories.len(), arts.len());
+}
+
+#[test]
+fn samples_among_unrelated_pages_still_form_exactly_their_story() {
+    let Some(mut arts) = devset() else {
+        return;
+    };
+    let samples = articles(&root().join("samples/articles"));
+    let sample_ids: Vec<String> = samples.iter().map(|a| a.id.clone()).collect();
+    arts.extend(samples);
+    let stories = stories_of(&arts);
+    let mut first = stories[0].clone();
+    first.sort();
+    let mut expected = sample_ids;
+    expected.sort();
+    assert_eq!(first, expected, "the largest story is the five samples");
+    assert!(stories[1..].iter().all(|s| s.len() == 1), "{stories:?}");
+}
+
+#[test]
+fn input_order_does_not_change_the_stories() {
+    let mut arts = articles(&root().join("samples/articles"));
+    if let Some(d) = devset() {
+        arts.extend(d);
+    }
+    let forward = stories_of(&arts);
+    arts.reverse();
+    arts.rotate_left(7);
+    assert_eq!(stories_of(&arts), forward);
+}
+
+/// The margins the threshold was chosen from: each sample's best match among the other
+/// samples, and the closest pair of unrelated pages (or of a page and a sample).
+#[test]
+fn the_threshold_separates_same_event_from_unrelated() {
+    let samples = articles(&root().join("samples/articles"));
+    let mut arts = samples.clone();
+    arts.extend(devset().unwrap_or_default());
+    let sigs: Vec<Signature> = arts.iter().map(signature_of).collect();
+    let items: Vec<Item> = arts
+        .iter()
+        .zip(&sigs)
+        .map(|(a, s)| Item {
+            id: &a.id,
+            date: a.metadata.date.as_deref(),
+            signature: s,
+        })
+        .collect();
+    for n in [samples.len(), arts.len()] {
+        let m = similarity_matrix(&items[..n]);
+        let best_same = (0..samples.len())
+            .map(|i| {
+                (0..samples.len())
+                    .filter(|&j| j != i)
+                    .map(|j| m[i][j])
+                    .fold(f32::MIN, f32::max)
+            })
+            .fold(f32::MAX, f32::min);
+        let mut worst_other = (f32::MIN, 0, 0);
+        for (i, row) in m.iter().enumerate() {
+            for (j, &x) in row.iter().enumerate().skip(samples.len().max(i + 1)) {
+                if x > worst_other.0 {
+                    worst_other = (x, i, j);
+                }
+            }
+        }
+        eprintln!("{n} articles: weakest best same-event match {best_same:.3}");
+        assert!(best_same >= LINK_THRESHOLD);
+        if n > samples.len() {
+            let (x, i, j) = worst_other;
+            eprintln!(
+                "closest unrelated pair {x:.3}: {} / {}",
+                arts[i].path, arts[j].path
+            );
+            assert!(x < LINK_THRESHOLD);
+        }
+    }
+    // The unrelated pages alone (their own IDF, no samples).
+    let m = similarity_matrix(&items[samples.len()..]);
+    for (i, row) in m.iter().enumerate() {
+        for (j, &x) in row.iter().enumerate().skip(i + 1) {
+            if x > LINK_THRESHOLD - 0.1 {
+                eprintln!(
+                    "devset {} / {}: {x:.3}",
+                    arts[samples.len() + i].path,
+                    arts[samples.len() + j].path
+                );
+            }
+            assert!(x < LINK_THRESHOLD);
+        }
+    }
+}
