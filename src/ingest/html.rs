@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
+use super::flat;
+
 /// What a page yields.
 #[derive(Debug, Default, Clone)]
 pub struct Page {
@@ -19,6 +21,8 @@ pub struct Page {
     pub site: Option<String>,
     /// (text, reason) of blocks dropped here.
     pub dropped: Vec<(String, String)>,
+    /// What was unusual about the page (nesting too deep to parse as it is).
+    pub warnings: Vec<String>,
 }
 
 const SKIP: [&str; 14] = [
@@ -188,6 +192,18 @@ fn leaf_block(el: ElementRef, page: &mut Page) {
 
 /// Extracts the main content and page metadata from an HTML document.
 pub fn extract(html: &str) -> Page {
+    if flat::deeper_than(html, flat::MAX_DEPTH) {
+        let mut page = extract_parsed(&flat::flatten(html));
+        page.warnings.push(format!(
+            "HTML nested deeper than {} elements: read as flat paragraphs",
+            flat::MAX_DEPTH
+        ));
+        return page;
+    }
+    extract_parsed(html)
+}
+
+fn extract_parsed(html: &str) -> Page {
     let doc = Html::parse_document(html);
     let mut page = Page {
         title: meta(
@@ -262,7 +278,25 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_walked_without_recursion() {
+    fn nesting_under_the_flattening_depth_is_walked_without_recursion() {
+        // 10,000 levels parsed as they are, on a stack a recursive walk would overflow.
+        let depth = 10_000;
+        let html = format!(
+            "<html><body>{}<p>قال الرئيس</p>{}</body></html>",
+            "<section>".repeat(depth),
+            "</section>".repeat(depth)
+        );
+        let page = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || extract_parsed(&html))
+            .unwrap()
+            .join()
+            .expect("extract overflowed its stack");
+        assert_eq!(page.text, "قال الرئيس\n");
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_and_read() {
         // Run on a small stack so a recursive walk would overflow even at modest depth.
         let depth = 50_000;
         let html = format!(
@@ -277,5 +311,6 @@ mod tests {
             .join()
             .expect("extract overflowed its stack");
         assert_eq!(page.text, "قال الرئيس\n");
+        assert!(page.warnings[0].contains("nested deeper"));
     }
 }

@@ -1,6 +1,7 @@
 //! Reading articles: files, directories and stdin; plain text, HTML and JSON lines; any of the
 //! encodings Arabic news sites have used. Nothing here knows about cleaning rules or models.
 
+pub mod flat;
 pub mod html;
 
 use std::io::{BufRead, Read};
@@ -431,6 +432,7 @@ pub fn decode(raw: &RawDoc) -> Doc {
         let page = html::extract(&doc.text);
         doc.text = page.text;
         doc.dropped = page.dropped;
+        doc.warnings.extend(page.warnings);
         let f = &mut doc.fields;
         f.title = f.title.take().or(page.title);
         f.url = f.url.take().or(page.url);

@@ -63,8 +63,9 @@ impl RunLock {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let me = format!("pid {}, started {}", std::process::id(), utc(started));
-        file.set_len(0).map_err(io)?;
-        file.write_all(me.as_bytes()).map_err(io)?;
+        // Best effort: the lock is held either way, and a full disk must not stop the run
+        // (it only costs a refused run the holder's name).
+        let _ = file.set_len(0).and_then(|()| file.write_all(me.as_bytes()));
         Ok(Self { file })
     }
 }

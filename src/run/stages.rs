@@ -19,7 +19,7 @@ use super::shard::{self, ShardAssignment};
 use super::{ExitStatus, Progress, RunError, RunOutcome, RunSettings};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
 use crate::clean::{self, Article};
-use crate::fsutil::{is_temp_name, write_atomic};
+use crate::fsutil::{is_temp_name, write_if_changed};
 use crate::ingest::{self, IngestError, RawDoc};
 use crate::render;
 use crate::translate::{batch, DecodeOptions, Translation, Translator};
@@ -460,7 +460,7 @@ impl<'a> Run<'a> {
     }
 
     fn save(&mut self, path: &Path, contents: &str) {
-        if let Err(e) = write_atomic(path, contents.as_bytes()) {
+        if let Err(e) = write_if_changed(path, contents.as_bytes()) {
             self.unwritten.push(Unwritten {
                 path: path.display().to_string(),
                 error: e.to_string(),
@@ -588,7 +588,7 @@ fn decoding_info(d: &DecodeOptions) -> DecodingInfo {
 }
 
 fn write(path: &Path, content: &str) -> Result<(), RunError> {
-    write_atomic(path, content.as_bytes()).map_err(|error| RunError::Output {
+    write_if_changed(path, content.as_bytes()).map_err(|error| RunError::Output {
         path: path.to_path_buf(),
         error,
     })
