@@ -15,6 +15,7 @@ use nashra::translate::config::MarianConfig;
 use nashra::translate::decode::{generate, DecodeOptions, SpecialTokens};
 use nashra::translate::model::{random_weights, MarianModel};
 use nashra::translate::tokenizer::MarianTokenizer;
+use nashra::translate::{Compute, Quantize};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,7 +71,8 @@ fn benches(c: &mut Criterion) {
     let cfg = full_size_config();
     let device = Device::Cpu;
     let vb = VarBuilder::from_tensors(random_weights(&cfg, &device).unwrap(), DType::F32, &device);
-    let model = MarianModel::load(vb, &cfg).unwrap();
+    let compute = Compute::select(Quantize::None).unwrap();
+    let model = MarianModel::load(vb, &cfg, compute).unwrap();
     let special = SpecialTokens {
         eos: 0,
         pad: 62833,

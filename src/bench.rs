@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::translate::{BatchPolicy, BatchReport, DecodeOptions, TranslateError, Translator};
+use crate::translate::{
+    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, TranslateError, Translator,
+};
 
 /// What to measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +33,10 @@ pub struct BenchSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchReport {
     pub system: String,
+    /// The model measured: its repository id or directory (absent in reports from before
+    /// models were compared).
+    #[serde(default)]
+    pub model: String,
     pub sentences: usize,
     pub seconds: f64,
     pub sent_per_s: f64,
@@ -44,6 +50,16 @@ pub struct BenchReport {
     pub model_load_s: f64,
     pub peak_rss_mib: f64,
     pub settings: BenchSettings,
+}
+
+/// The name a report gives nashra: its kernels and weight precision, e.g. `nashra (avx512,
+/// int8)`.
+fn system_name(compute: Compute) -> String {
+    let precision = match compute.quantize {
+        Quantize::None => "f32",
+        Quantize::Int8 => "int8",
+    };
+    format!("nashra ({}, {precision})", compute.isa)
 }
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB; 0 where unknown.
@@ -103,7 +119,8 @@ pub fn run(
     let seconds = started.elapsed().as_secs_f64();
     let sentences = out.iter().filter(|t| t.source_tokens > 0).count();
     Ok(BenchReport {
-        system: "nashra (candle, f32)".into(),
+        system: system_name(translator.engine().model().compute()),
+        model: translator.files().id.clone(),
         sentences,
         seconds,
         sent_per_s: sentences as f64 / seconds,
@@ -123,8 +140,8 @@ pub fn run(
 /// A Markdown table of reports (hyperfine-style: one row per configuration).
 pub fn table(reports: &[BenchReport]) -> String {
     let mut s = String::from(
-        "| beam | batch | threads | sentences/s | src tok/s | tgt tok/s | p50 batch s | p95 batch s | peak RSS MiB |\n\
-         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| model | beam | batch | threads | sentences/s | src tok/s | tgt tok/s | p50 batch s | p95 batch s | peak RSS MiB |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for r in reports {
         let batch = match r.settings.batch.max_tokens {
@@ -133,7 +150,8 @@ pub fn table(reports: &[BenchReport]) -> String {
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.3} | {:.3} | {:.0} |",
+            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.3} | {:.3} | {:.0} |",
+            r.model,
             r.settings.num_beams,
             batch,
             r.settings.threads,
@@ -148,11 +166,22 @@ pub fn table(reports: &[BenchReport]) -> String {
     s
 }
 
+/// The last path component of a model id (`opus-mt-tc-big-ar-en`), with a separator, for
+/// chart labels; empty for reports without a model.
+fn short_model(model: &str) -> String {
+    match model.rsplit(['/', '\\']).find(|s| !s.is_empty()) {
+        Some(name) => format!("{name} · "),
+        None => String::new(),
+    }
+}
+
 /// A bar chart of sentences/s per configuration, as a standalone SVG.
 pub fn svg_chart(reports: &[BenchReport]) -> String {
-    let width = 640.0;
+    // Labels carry the model name when there is one: the bars start further right then.
+    let labelled = reports.iter().any(|r| !r.model.is_empty());
+    let left = if labelled { 340.0 } else { 190.0 };
+    let width = left + 450.0;
     let bar_h = 22.0;
-    let left = 190.0;
     let height = 50.0 + bar_h * 1.5 * reports.len() as f64;
     let max = reports
         .iter()
@@ -172,10 +201,11 @@ pub fn svg_chart(reports: &[BenchReport]) -> String {
         };
         let _ = write!(
             s,
-            "<text x=\"10\" y=\"{:.1}\">beam {} · batch {} · {} thr</text>\n\
+            "<text x=\"10\" y=\"{:.1}\">{}beam {} · batch {} · {} thr</text>\n\
              <rect x=\"{left}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#0b5cad\"/>\n\
              <text x=\"{:.1}\" y=\"{:.1}\">{:.2}</text>\n",
             y + 15.0,
+            short_model(&r.model),
             r.settings.num_beams,
             batch,
             r.settings.threads,

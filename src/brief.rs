@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::translate::Quantize;
+
 /// An Arabic text and its English translation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pair {
@@ -33,6 +35,9 @@ pub struct ModelInfo {
     pub id: String,
     pub revision: Option<String>,
     pub weights_sha256: String,
+    /// The weights' precision in memory when not the checkpoint's own (absent otherwise).
+    #[serde(default, skip_serializing_if = "Quantize::is_none")]
+    pub quantize: Quantize,
 }
 
 /// The decoding settings used (transformers' names and counting).

@@ -56,3 +56,49 @@ fn bench_json_fields_exist_and_agree() {
     assert_eq!(r["settings"]["max_length"], 12);
     assert!(f("batch_latency_p95_s") >= f("batch_latency_p50_s"));
 }
+
+/// `--compare` over two models: one report per model and grid point, each naming its model,
+/// and a table row per report.
+#[test]
+fn compare_grid_covers_every_model() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .current_dir(root)
+        .args(["bench", "--compare", "--n", "2", "--warmup", "0"])
+        .args([
+            "--grid-beams",
+            "1",
+            "--grid-batches",
+            "2",
+            "--grid-threads",
+            "1",
+        ])
+        .args(["--min-length", "6", "--max-length", "6"])
+        .args([
+            "--grid-models",
+            "tests/fixtures/models/aren,tests/fixtures/models/tcbig",
+        ])
+        .arg("--out")
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = std::fs::read_to_string(out_dir.path().join("bench.json")).unwrap();
+    let reports: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let models: Vec<&str> = reports
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models.len(), 2);
+    assert!(
+        models[0].ends_with("aren") && models[1].ends_with("tcbig"),
+        "{models:?}"
+    );
+    let table = std::fs::read_to_string(out_dir.path().join("bench.md")).unwrap();
+    assert_eq!(table.lines().count(), 4, "{table}");
+}

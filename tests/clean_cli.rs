@@ -49,3 +49,23 @@ fn json_output_has_the_documented_fields_and_bad_files_give_exit_2() {
     assert!(drop["reason"].as_str().unwrap().contains("repeats line 1"));
     assert!(drop["text"].is_string());
 }
+
+#[test]
+fn explain_prints_every_line_with_its_label_pass_and_signals() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/articles/003_2e86b2f1023d5d9a.txt");
+    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .args(["clean", "--explain"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let non_empty = text.lines().filter(|l| !l.trim().is_empty()).count();
+    // One decision line and one signals line per non-empty input line, after the header.
+    assert_eq!(stdout.lines().count(), 1 + 2 * non_empty, "{stdout}");
+    assert!(stdout.contains("TITLE title"), "{stdout}");
+    assert!(stdout.contains("(repeats line 1)"), "{stdout}");
+    assert!(stdout.contains("function words"), "{stdout}");
+}

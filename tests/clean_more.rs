@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use nashra::clean::{normalize::normalize, segment, structure, BlockKind, DropKind};
+use nashra::clean::{normalize::normalize, segment, structure, BlockKind, DropKind, Reason};
 use nashra::ingest::{decode, read_path, DocFields, Format, RawDoc};
 use proptest::prelude::*;
 
@@ -199,4 +199,118 @@ fn renamed_file_keeps_its_id() {
             .id
     };
     assert_eq!(id(&a), id(&b));
+}
+
+/// A page of the shapes issue 11 found on unseen sites: the scraper's own first line, menu
+/// words, a date with ص, a byline, a credited photo caption, an English post embedded in the
+/// middle of the article (its text, signature and link), a poll, counters, a related list.
+const UNSEEN_SHAPES: &str = " date 2025-03-04 https://www.example-news.com/politics/12345
+الرئيسية
+سياسة
+وزير الخارجية يبحث مع نظيره الفرنسي تطورات الأوضاع في غزة
+الثلاثاء 4 مارس 2025 - 10:30 ص
+بقلم: أحمد محمود
+صورة أرشيفية لوزير الخارجية (رويترز)
+بحث وزير الخارجية في اتصال هاتفي مع نظيره الفرنسي، اليوم الثلاثاء، تطورات الأوضاع في قطاع غزة والجهود المبذولة لوقف إطلاق النار.
+وأكد الوزير خلال الاتصال على ضرورة إدخال المساعدات الإنسانية إلى القطاع دون عوائق، مشددا على أهمية التنسيق المشترك.
+The minister discussed the situation in Gaza with his French counterpart.
+— Jean Dupont (@jdupont) March 4, 2025
+pic.twitter.com/abc123
+من جانبه، أعرب الوزير الفرنسي عن تقدير بلاده للدور الذي تقوم به القاهرة في هذا الملف، وفق بيان للخارجية.
+هل تؤيد وقف إطلاق النار؟
+نعم
+125 مشاهدة
+مواضيع ذات صلة
+وزير الخارجية يلتقي سفير ألمانيا
+ارتفاع أسعار الذهب في السوق المحلية
+جميع الحقوق محفوظة © 2025
+";
+
+#[test]
+fn unseen_page_shapes_keep_the_article_whole_and_fill_the_metadata() {
+    let a = structure(&decode(&raw(
+        UNSEEN_SHAPES.as_bytes().to_vec(),
+        Format::Text,
+    )))
+    .unwrap();
+    let kept: Vec<(BlockKind, usize)> = a.blocks.iter().map(|b| (b.kind, b.lines.0)).collect();
+    // The paragraph after the embedded post is still the article's (it was cut off when
+    // three furniture lines in a row ended the body).
+    assert_eq!(
+        kept,
+        vec![
+            (BlockKind::Title, 4),
+            (BlockKind::Paragraph, 8),
+            (BlockKind::Paragraph, 9),
+            (BlockKind::Paragraph, 13)
+        ]
+    );
+    assert_eq!(
+        a.title.as_deref(),
+        Some("وزير الخارجية يبحث مع نظيره الفرنسي تطورات الأوضاع في غزة")
+    );
+    let m = &a.metadata;
+    assert_eq!(m.date.as_deref(), Some("2025-03-04"));
+    assert_eq!(
+        m.url.as_deref(),
+        Some("https://www.example-news.com/politics/12345")
+    );
+    assert_eq!(m.author.as_deref(), Some("أحمد محمود"));
+    let reason = |line: usize| {
+        a.dropped
+            .iter()
+            .find(|d| d.line == line)
+            .map(|d| (d.kind, d.reason.clone()))
+            .unwrap()
+    };
+    assert_eq!(reason(1), (DropKind::Metadata, Reason::ScraperLine));
+    assert_eq!(reason(11), (DropKind::Boilerplate, Reason::SocialEmbed));
+    assert_eq!(reason(18).0, DropKind::Embedded);
+}
+
+#[test]
+fn a_batch_drops_the_site_template_but_not_a_story_two_sites_share() {
+    let page = |title: &str, body: &str| {
+        format!(
+            "موقع الأخبار اليومية\n{title}\n{body}\nاشترك في خدمة الأخبار العاجلة على هاتفك\n\
+             وأضاف المصدر أن الاجتماعات ستتواصل خلال الأسبوع المقبل بحضور ممثلين عن الجانبين.\n\
+             من نحن اتصل بنا سياسة الخصوصية"
+        )
+    };
+    let story = "قال مسؤول حكومي إن المفاوضات بين الطرفين حققت تقدما ملموسا في الجولة الأخيرة، مشيرا إلى اتفاق مبدئي.";
+    let texts = [
+        page("المفاوضات تحقق تقدما ملموسا", story),
+        page(
+            "الحكومة تطلق برنامجا للإسكان",
+            "أعلنت الحكومة اليوم إطلاق برنامج جديد للإسكان يستهدف الشباب، على أن يبدأ التسجيل الشهر المقبل.",
+        ),
+        format!("المفاوضات تحقق تقدما ملموسا\n{story}"),
+    ];
+    let docs: Vec<_> = texts
+        .iter()
+        .map(|t| decode(&raw(t.as_bytes().to_vec(), Format::Text)))
+        .collect();
+    let articles: Vec<_> = nashra::clean::structure_batch(&docs)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    // The promotion line between two paragraphs is shared by two pages of the site: template
+    // in both, though a page alone keeps it.
+    let promo = |a: &nashra::clean::Article| a.blocks.iter().any(|b| b.text.contains("اشترك في"));
+    assert!(promo(&structure(&docs[0]).unwrap()));
+    for a in &articles[..2] {
+        assert!(!promo(a));
+        let d = a.dropped.iter().find(|d| d.line == 4).unwrap();
+        assert_eq!(d.reason, Reason::SharedInBatch(1));
+    }
+    // The wire story two sites share is the article in both.
+    assert_eq!(
+        articles[0].title.as_deref(),
+        Some("المفاوضات تحقق تقدما ملموسا")
+    );
+    assert_eq!(
+        articles[2].title.as_deref(),
+        Some("المفاوضات تحقق تقدما ملموسا")
+    );
+    assert!(articles[2].blocks.iter().any(|b| b.text == story));
 }

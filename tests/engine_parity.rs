@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
-use nashra::translate::{DecodeOptions, EarlyStopping, Engine};
+use nashra::translate::{Compute, DecodeOptions, EarlyStopping, Engine, Isa, Quantize};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -14,12 +14,21 @@ fn fixtures() -> PathBuf {
 }
 
 fn engine(model: &str, format: WeightsFormat) -> Engine {
+    engine_on(model, format, Isa::best())
+}
+
+/// The fixture model with its kernels for `isa`, unquantized.
+fn engine_on(model: &str, format: WeightsFormat, isa: Isa) -> Engine {
     let dir = fixtures().join("models").join(model);
     let weights = match format {
         WeightsFormat::Safetensors => dir.join("model.safetensors"),
         WeightsFormat::Pytorch => dir.join("pytorch_model.bin"),
     };
-    Engine::load(
+    let compute = Compute {
+        isa,
+        quantize: Quantize::None,
+    };
+    Engine::load_with(
         &dir.join("config.json"),
         Some(&dir.join("generation_config.json")),
         &WeightsLocation {
@@ -27,6 +36,7 @@ fn engine(model: &str, format: WeightsFormat) -> Engine {
             format,
         },
         &Device::Cpu,
+        compute,
     )
     .expect("fixture model loads")
 }
@@ -72,25 +82,65 @@ fn options(engine: &Engine, settings: &Value) -> DecodeOptions {
 
 #[test]
 fn every_golden_generation_is_reproduced_token_for_token() {
-    check_every_golden_generation();
+    check_every_golden_generation(Isa::best());
 }
 
-/// The same goldens through the portable path (candle's matmul instead of the AVX-512 kernel
-/// this machine would pick): both must give the reference tokens. Other tests of this file
-/// may load their engines while the variable is set; they must pass either way.
+/// The same goldens through the AVX2 kernels (`NASHRA_CPU=avx2`), where this CPU has them.
 #[test]
-fn every_golden_generation_also_without_the_avx512_kernel() {
-    std::env::set_var("NASHRA_NO_AVX512", "1");
-    check_every_golden_generation();
-    std::env::remove_var("NASHRA_NO_AVX512");
+fn every_golden_generation_also_on_the_avx2_path() {
+    if Isa::Avx2.is_present() && Isa::best() != Isa::Avx2 {
+        check_every_golden_generation(Isa::Avx2);
+    }
 }
 
-fn check_every_golden_generation() {
+/// The same goldens through the portable kernels (`NASHRA_CPU=generic`).
+#[test]
+fn every_golden_generation_also_on_the_generic_path() {
+    if Isa::best() != Isa::Generic {
+        check_every_golden_generation(Isa::Generic);
+    }
+}
+
+/// AVX2 and AVX-512 run the same fused multiply-adds in the same order: their float32 logits
+/// are identical, bit for bit.
+#[test]
+fn avx2_and_avx512_give_identical_logits() {
+    if !Isa::Avx512.is_present() {
+        return;
+    }
+    let golden =
+        candle_core::safetensors::load(fixtures().join("golden/tensors.safetensors"), &Device::Cpu)
+            .unwrap();
+    let logits = |isa| {
+        let engine = engine_on("copy", WeightsFormat::Safetensors, isa);
+        let ids = golden["copy.input_ids"].to_vec2::<i64>().unwrap();
+        let mask = golden["copy.attention_mask"].to_vec2::<i64>().unwrap();
+        let batch: Vec<Vec<u32>> = ids
+            .iter()
+            .zip(&mask)
+            .map(|(row, m)| {
+                row.iter()
+                    .zip(m)
+                    .filter(|(_, &m)| m == 1)
+                    .map(|(&t, _)| t as u32)
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[u32]> = batch.iter().map(Vec::as_slice).collect();
+        let encoded = engine.encode(&refs).unwrap();
+        let start = engine.special_tokens().decoder_start;
+        let l = engine.model().first_step_logits(&encoded, start).unwrap();
+        l.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    };
+    assert_eq!(logits(Isa::Avx2), logits(Isa::Avx512));
+}
+
+fn check_every_golden_generation(isa: Isa) {
     let text = std::fs::read_to_string(fixtures().join("golden/generate.json")).unwrap();
     let golden: Value = serde_json::from_str(&text).unwrap();
     let sources = flores_ids();
-    let copy = engine("copy", WeightsFormat::Safetensors);
-    let aren = engine("aren", WeightsFormat::Safetensors);
+    let copy = engine_on("copy", WeightsFormat::Safetensors, isa);
+    let aren = engine_on("aren", WeightsFormat::Safetensors, isa);
     let mut failures = Vec::new();
     let mut checked = 0;
     for case in golden["cases"].as_array().unwrap() {
@@ -137,7 +187,7 @@ fn check_every_golden_generation() {
     );
     assert!(
         failures.is_empty(),
-        "{} of {checked} golden generations differ:\n{}",
+        "{isa}: {} of {checked} golden generations differ:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -134,7 +134,7 @@ fn offline_and_not_cached_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("Helsinki-NLP/opus-mt-ar-en@f830c0f121521df2551726dd799a0c47b0f67841")
+        err.contains("Helsinki-NLP/opus-mt-tc-big-ar-en@bcb4acd39ee8e3552e171653a8e31a10729b4330")
             && err.contains("not in the Hugging Face cache")
             && err.contains("nashra models fetch"),
         "{err}"

@@ -1,6 +1,6 @@
 //! `nashra bench`: model throughput, measured honestly (see `nashra::bench`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -10,7 +10,7 @@ use super::eval::read_lines;
 use super::model_args::{configure_threads, ModelArgs};
 use crate::bench::{self, BenchReport, BenchSettings};
 use crate::fsutil::write_atomic;
-use crate::translate::BatchPolicy;
+use crate::translate::{presets, BatchPolicy};
 
 /// Measure translation throughput.
 #[derive(Debug, clap::Args)]
@@ -59,6 +59,10 @@ pub struct BenchArgs {
     /// Grid thread counts for --compare
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     pub grid_threads: Vec<usize>,
+    /// Grid models for --compare: presets, repository ids or local model directories
+    /// [default: the model given by --model/--model-dir, else every preset]
+    #[arg(long, value_delimiter = ',', value_name = "MODELS")]
+    pub grid_models: Vec<String>,
     /// Where --compare writes its table and chart
     #[arg(long, default_value = "bench-results")]
     pub out: PathBuf,
@@ -77,49 +81,97 @@ fn model_flags(m: &ModelArgs) -> Vec<String> {
     if let Some(r) = &m.revision {
         v.extend(["--revision".into(), r.clone()]);
     }
+    if let Some(q) = m.quantize {
+        v.extend(["--quantize".into(), q.to_string()]);
+    }
     v
+}
+
+/// The models a `--compare` grid runs, each as the flags that select it: `--grid-models`
+/// entries (an existing directory is a local model, anything else a preset or repository),
+/// else the model the flags name, else every preset.
+fn grid_models(args: &BenchArgs) -> Vec<Vec<String>> {
+    if !args.grid_models.is_empty() {
+        return args
+            .grid_models
+            .iter()
+            .map(|m| {
+                let flag = if Path::new(m).is_dir() {
+                    "--model-dir"
+                } else {
+                    "--model"
+                };
+                vec![flag.to_string(), m.clone()]
+            })
+            .collect();
+    }
+    let given = model_flags(&args.model);
+    if args.model.model.is_some() || args.model.model_dir.is_some() {
+        return vec![given];
+    }
+    presets::all()
+        .iter()
+        .map(|p| {
+            let mut flags = vec!["--model".to_string(), p.name.clone()];
+            flags.extend(given.iter().cloned());
+            flags
+        })
+        .collect()
+}
+
+/// One grid point of `--compare`: `model` (the flags selecting it) at one beam, batch size
+/// and thread count, measured in a fresh process so points do not share caches or allocators.
+fn run_point(
+    exe: &Path,
+    args: &BenchArgs,
+    model: &[String],
+    (beam, batch, threads): (usize, usize, usize),
+) -> anyhow::Result<BenchReport> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("bench")
+        .args(["--json", "--n", &args.n.to_string()])
+        .args(["--beam", &beam.to_string()])
+        .args(["--batch-size", &batch.to_string()])
+        .args(["--threads", &threads.to_string()])
+        .args(["--warmup", &args.warmup.to_string()])
+        .args(model);
+    if let Some(i) = &args.input {
+        cmd.arg("--input").arg(i);
+    }
+    if let Some(l) = args.min_length {
+        cmd.args(["--min-length", &l.to_string()]);
+    }
+    if let Some(l) = args.max_length {
+        cmd.args(["--max-length", &l.to_string()]);
+    }
+    let point = format!(
+        "{} beam {beam} batch {batch} threads {threads}",
+        model.join(" ")
+    );
+    let out = cmd
+        .output()
+        .with_context(|| format!("running grid point {point}"))?;
+    if !out.status.success() {
+        bail!(
+            "grid point {point} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let report: BenchReport = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("reading the report of grid point {point}"))?;
+    eprintln!("{point}: {:.2} sentences/s", report.sent_per_s);
+    Ok(report)
 }
 
 fn compare(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("locating the nashra executable")?;
     let mut reports: Vec<BenchReport> = Vec::new();
-    for &threads in &args.grid_threads {
-        for &beam in &args.grid_beams {
-            for &batch in &args.grid_batches {
-                let mut cmd = Command::new(&exe);
-                cmd.arg("bench")
-                    .args(["--json", "--n", &args.n.to_string()])
-                    .args([
-                        "--beam",
-                        &beam.to_string(),
-                        "--batch-size",
-                        &batch.to_string(),
-                    ])
-                    .args(["--threads", &threads.to_string()])
-                    .args(["--warmup", &args.warmup.to_string()])
-                    .args(model_flags(&args.model));
-                if let Some(i) = &args.input {
-                    cmd.arg("--input").arg(i);
+    for model in grid_models(args) {
+        for &threads in &args.grid_threads {
+            for &beam in &args.grid_beams {
+                for &batch in &args.grid_batches {
+                    reports.push(run_point(&exe, args, &model, (beam, batch, threads))?);
                 }
-                if let Some(l) = args.min_length {
-                    cmd.args(["--min-length", &l.to_string()]);
-                }
-                if let Some(l) = args.max_length {
-                    cmd.args(["--max-length", &l.to_string()]);
-                }
-                let out = cmd.output().context("running a grid point")?;
-                if !out.status.success() {
-                    bail!(
-                        "grid point beam {beam} batch {batch} threads {threads} failed: {}",
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                }
-                let r: BenchReport = serde_json::from_slice(&out.stdout)?;
-                eprintln!(
-                    "beam {beam} batch {batch} threads {threads}: {:.2} sentences/s",
-                    r.sent_per_s
-                );
-                reports.push(r);
             }
         }
     }

@@ -1,11 +1,12 @@
 //! `nashra clean`: read articles, drop web boilerplate, show what is kept and why the rest
-//! was dropped.
+//! was dropped (`--explain`: every line with its label and the signals that decided it).
+//! All inputs are cleaned as one batch, so a site's template is learnt across them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::clean::{structure, Article, BlockKind};
+use crate::clean::{explain, structure_batch, Article, BlockKind, SiteTemplate};
 use crate::ingest::{self, decode, Format};
 
 /// Read articles and show their cleaned structure.
@@ -17,6 +18,9 @@ pub struct CleanArgs {
     /// Print one JSON object per article (JSON lines) instead of the readable view
     #[arg(long)]
     pub json: bool,
+    /// Print every line with its label, the pass that decided it and the signals it measured
+    #[arg(long)]
+    pub explain: bool,
     /// Format of stdin
     #[arg(long, value_enum, default_value = "text")]
     pub stdin_format: StdinFormat,
@@ -36,9 +40,10 @@ pub fn readable(a: &Article) -> String {
     let m = &a.metadata;
     let _ = writeln!(
         s,
-        "   title: {}\n   date: {}   source: {}   encoding: {}",
+        "   title: {}\n   date: {}   author: {}   source: {}   encoding: {}",
         a.title.as_deref().unwrap_or("-"),
-        m.date.as_deref().unwrap_or("-"),
+        m.date.as_deref().or(m.date_text.as_deref()).unwrap_or("-"),
+        m.author.as_deref().unwrap_or("-"),
         m.source.as_deref().unwrap_or("-"),
         m.encoding
     );
@@ -96,25 +101,34 @@ pub fn execute(args: CleanArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let mut docs = Vec::new();
     for raw in raws {
-        let raw = match raw {
-            Ok(r) => r,
+        match raw {
+            Ok(r) => docs.push(decode(&r)),
             Err(e) => {
                 eprintln!("nashra: {e}");
                 problems += 1;
-                continue;
             }
-        };
-        match structure(&decode(&raw)) {
-            Ok(article) => {
-                if args.json {
-                    println!("{}", serde_json::to_string(&article)?);
-                } else {
-                    println!("{}", readable(&article));
-                }
+        }
+    }
+    if args.explain {
+        let template = SiteTemplate::learn(docs.iter().map(|d| d.text.as_str()));
+        for doc in &docs {
+            let e = explain(doc, &template);
+            if args.json {
+                println!("{}", serde_json::to_string(&e)?);
+            } else {
+                print!("{e}");
             }
+        }
+    }
+    for (doc, result) in docs.iter().zip(structure_batch(&docs)) {
+        match result {
+            Ok(_) if args.explain => {}
+            Ok(article) if args.json => println!("{}", serde_json::to_string(&article)?),
+            Ok(article) => println!("{}", readable(&article)),
             Err(skip) => {
-                eprintln!("nashra: {}: skipped: {skip}", raw.origin);
+                eprintln!("nashra: {}: skipped: {skip}", doc.origin);
                 problems += 1;
             }
         }

@@ -5,27 +5,33 @@ use std::path::PathBuf;
 use anyhow::Context;
 use candle_core::Device;
 
-use crate::translate::hub::{self, HubOptions, ModelSource, DEFAULT_MODEL, DEFAULT_REVISION};
-use crate::translate::{DecodeOptions, EarlyStopping, Translator};
+use crate::translate::hub::{self, HubOptions, ModelSource};
+use crate::translate::presets;
+use crate::translate::{Compute, DecodeOptions, EarlyStopping, Quantize, Translator};
 
 /// Which model to run.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ModelArgs {
-    /// Hugging Face model repository [default: Helsinki-NLP/opus-mt-ar-en]
+    /// A preset (`best`: opus-mt-tc-big-ar-en, `fast`: opus-mt-ar-en; see `nashra models
+    /// list`) or any Hugging Face repository id [default: best]
     #[arg(
         long,
         env = "NASHRA_MODEL",
         conflicts_with = "model_dir",
-        value_name = "REPO_ID"
+        value_name = "PRESET|REPO_ID"
     )]
     pub model: Option<String>,
-    /// Repository revision (branch, tag or commit) [default: the pinned commit for the default
-    /// model, else main]
+    /// Repository revision (branch, tag or commit) [default: the pinned commit for a preset's
+    /// repository, else main]
     #[arg(long, env = "NASHRA_REVISION", value_name = "REV")]
     pub revision: Option<String>,
     /// A local directory with the model's files, instead of the Hub
     #[arg(long, env = "NASHRA_MODEL_DIR", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+    /// Weight precision: none (the checkpoint's own) or int8 (quantized at load: about twice
+    /// as fast, translations may differ slightly) [default: none]
+    #[arg(long, env = "NASHRA_QUANTIZE", value_name = "PRECISION")]
+    pub quantize: Option<Quantize>,
 }
 
 impl ModelArgs {
@@ -34,22 +40,17 @@ impl ModelArgs {
         if let Some(dir) = &self.model_dir {
             return ModelSource::Dir(dir.clone());
         }
-        let repo = self.model.clone().unwrap_or_else(|| DEFAULT_MODEL.into());
-        let revision = self.revision.clone().unwrap_or_else(|| {
-            if repo == DEFAULT_MODEL {
-                DEFAULT_REVISION.into()
-            } else {
-                "main".into()
-            }
-        });
-        ModelSource::Hub { repo, revision }
+        presets::source(self.model.as_deref(), self.revision.as_deref())
     }
 
-    /// Finds (downloading if needed) and loads the model on the CPU.
+    /// Finds (downloading if needed) and loads the model on the CPU, for the kernels
+    /// `NASHRA_CPU` forces or the best this CPU has.
     pub fn load(&self) -> anyhow::Result<Translator> {
+        let compute = Compute::select(self.quantize.unwrap_or_default())?;
         let files = hub::resolve(&self.source(), &HubOptions::from_env())?;
         let id = files.id.clone();
-        Translator::load(files, &Device::Cpu).with_context(|| format!("loading model {id}"))
+        Translator::load_with(files, &Device::Cpu, compute)
+            .with_context(|| format!("loading model {id}"))
     }
 }
 

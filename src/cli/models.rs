@@ -1,8 +1,9 @@
-//! `nashra models`: pre-download models for offline nightly runs, and list what is known.
+//! `nashra models`: pre-download models for offline nightly runs, and list the presets.
 
 use std::process::ExitCode;
 
-use crate::translate::hub::{self, HubOptions, DEFAULT_MODEL, DEFAULT_REVISION};
+use crate::translate::hub::{self, HubOptions};
+use crate::translate::presets;
 
 #[derive(Debug, clap::Args)]
 pub struct ModelsArgs {
@@ -14,31 +15,23 @@ pub struct ModelsArgs {
 pub enum ModelsCommand {
     /// Download a model's files into the Hugging Face cache, for offline runs later
     Fetch {
-        /// Repository id [default: Helsinki-NLP/opus-mt-ar-en]
+        /// A preset (`best`, `fast`) or a repository id [default: best]
         model: Option<String>,
-        /// Revision [default: the pinned commit for the default model, else main]
+        /// Revision [default: the pinned commit for a preset's repository, else main]
         #[arg(long)]
         revision: Option<String>,
     },
-    /// List the supported models and whether they are in the cache
+    /// List the presets as a table: repository, pinned revision, size, licence, quality,
+    /// measured speed and memory, and whether each is in the cache
     List,
 }
-
-/// The supported models, from `models/*.toml` (compiled in).
-const SUPPORTED: [(&str, &str); 1] = [(DEFAULT_MODEL, DEFAULT_REVISION)];
 
 pub fn execute(args: ModelsArgs) -> anyhow::Result<ExitCode> {
     let opts = HubOptions::from_env();
     match args.command {
         ModelsCommand::Fetch { model, revision } => {
-            let repo = model.unwrap_or_else(|| DEFAULT_MODEL.to_string());
-            let revision = revision.unwrap_or_else(|| {
-                if repo == DEFAULT_MODEL {
-                    DEFAULT_REVISION.into()
-                } else {
-                    "main".into()
-                }
-            });
+            let (repo, revision) =
+                presets::repo_and_revision(model.as_deref(), revision.as_deref());
             let files = hub::fetch(&repo, &revision, &opts)?;
             println!(
                 "{repo}@{revision}: cached in {} (weights: {})",
@@ -47,13 +40,10 @@ pub fn execute(args: ModelsArgs) -> anyhow::Result<ExitCode> {
             );
         }
         ModelsCommand::List => {
-            for (repo, revision) in SUPPORTED {
-                let cached = hub::cached_file(&opts.cache_dir, repo, revision, "config.json")
-                    .map_or("not cached".to_string(), |p| {
-                        format!("cached at {}", p.parent().unwrap_or(&p).display())
-                    });
-                println!("{repo}@{revision}\t{cached}");
-            }
+            let cached = |p: &presets::Preset| {
+                hub::cached_file(&opts.cache_dir, &p.id, &p.revision, "config.json").is_some()
+            };
+            print!("{}", presets::table(&cached));
         }
     }
     Ok(ExitCode::SUCCESS)

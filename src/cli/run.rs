@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
 use crate::run::{self, Formats, Progress, RunPaths, RunSettings};
-use crate::translate::{BatchPolicy, DecodeOptions};
+use crate::translate::{BatchPolicy, DecodeOptions, Quantize};
 
 /// Turn a folder of Arabic articles into bilingual briefs.
 #[derive(Debug, clap::Args)]
@@ -84,6 +84,7 @@ pub struct FileConfig {
     pub model: Option<String>,
     pub revision: Option<String>,
     pub model_dir: Option<PathBuf>,
+    pub quantize: Option<Quantize>,
     pub quiet: Option<bool>,
 }
 
@@ -180,6 +181,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         model: args.model.model.clone().or(file.model.clone()),
         revision: args.model.revision.clone().or(file.revision.clone()),
         model_dir: args.model.model_dir.clone().or(file.model_dir.clone()),
+        quantize: args.model.quantize.or(file.quantize),
     };
     let decode_args = DecodeArgs {
         beam: args.decode.beam.or(file.beam),

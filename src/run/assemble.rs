@@ -88,7 +88,7 @@ pub fn build_brief(
             .iter()
             .map(|d| DroppedLine {
                 line: d.line,
-                reason: d.reason.clone(),
+                reason: d.reason.to_string(),
                 text: d.text.clone(),
             })
             .collect(),

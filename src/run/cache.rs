@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::translate::Quantize;
+
 /// One cached translation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CachedTranslation {
@@ -43,6 +45,16 @@ pub struct TranslationCache {
 }
 
 /// The cache identity of a model and its settings: any change to either starts a new file.
+/// The identity of the weights as the model computes with them: the file's hash, plus the
+/// quantization when there is one (int8 translations may differ from the checkpoint's own, so
+/// they get a cache of their own; unquantized runs keep the fingerprints they always had).
+pub fn weights_id(weights_sha256: &str, quantize: Quantize) -> String {
+    match quantize {
+        Quantize::None => weights_sha256.to_string(),
+        q => format!("{weights_sha256}+{q}"),
+    }
+}
+
 pub fn fingerprint(weights_sha256: &str, settings_json: &str) -> String {
     let mut h = Sha256::new();
     h.update(weights_sha256.as_bytes());
@@ -213,6 +225,13 @@ mod tests {
         let c = TranslationCache::open(dir.path(), &fp).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(c.get("سلام").unwrap().en, "peace");
+    }
+
+    #[test]
+    fn quantization_changes_the_fingerprint() {
+        let plain = fingerprint(&weights_id("w", Quantize::None), "{}");
+        assert_eq!(plain, fingerprint("w", "{}"));
+        assert_ne!(plain, fingerprint(&weights_id("w", Quantize::Int8), "{}"));
     }
 
     #[test]

@@ -78,7 +78,9 @@ impl<'a> Run<'a> {
         remove_stale_temps(&paths.out, min_age);
         let weights_sha256 = translator.weights_sha256()?.to_string();
         let settings_json = serde_json::to_string(&settings.decode).expect("settings serialise");
-        let fingerprint = cache::fingerprint(&weights_sha256, &settings_json);
+        let quantize = translator.engine().model().compute().quantize;
+        let weights_id = cache::weights_id(&weights_sha256, quantize);
+        let fingerprint = cache::fingerprint(&weights_id, &settings_json);
         let cache_file = paths.cache_file(&fingerprint);
         let family = paths.cache_family(&fingerprint);
         let cache = TranslationCache::open_family(&cache_file, Some(&family)).map_err(|error| {
@@ -91,6 +93,7 @@ impl<'a> Run<'a> {
             id: translator.files().id.clone(),
             revision: translator.files().revision.clone(),
             weights_sha256,
+            quantize,
         };
         Ok(Self {
             settings,
@@ -171,8 +174,8 @@ impl<'a> Run<'a> {
             .par_iter()
             .map(ingest::decode)
             .collect();
-        let cleaned: Vec<Result<Article, clean::Skip>> =
-            docs.par_iter().map(clean::structure).collect();
+        // One batch, so that a site's template is learnt across its articles.
+        let cleaned: Vec<Result<Article, clean::Skip>> = clean::structure_batch(&docs);
         let mut seen_ids: HashMap<String, String> = HashMap::new();
         for (doc, result) in docs.iter().zip(cleaned) {
             match result {

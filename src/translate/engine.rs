@@ -8,7 +8,7 @@ use candle_nn::VarBuilder;
 use super::config::{GenerationConfig, MarianConfig};
 use super::decode::{self, DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
 use super::model::weights::{self, WeightsLocation};
-use super::model::{EncodedBatch, MarianModel};
+use super::model::{Compute, EncodedBatch, MarianModel, Quantize};
 use super::TranslateError;
 
 /// A Marian model with its decoding defaults and special tokens.
@@ -29,12 +29,31 @@ fn json_token(v: &Option<serde_json::Value>) -> Option<u32> {
 }
 
 impl Engine {
-    /// Loads `config.json`, the optional `generation_config.json` and the weights.
+    /// Loads `config.json`, the optional `generation_config.json` and the weights, for the
+    /// kernels [`Compute::select`] picks, unquantized.
     pub fn load(
         config_path: &Path,
         generation_config_path: Option<&Path>,
         weights_at: &WeightsLocation,
         device: &Device,
+    ) -> Result<Self, TranslateError> {
+        let compute = Compute::select(Quantize::None)?;
+        Self::load_with(
+            config_path,
+            generation_config_path,
+            weights_at,
+            device,
+            compute,
+        )
+    }
+
+    /// [`Engine::load`] for the given instructions and weight precision.
+    pub fn load_with(
+        config_path: &Path,
+        generation_config_path: Option<&Path>,
+        weights_at: &WeightsLocation,
+        device: &Device,
+        compute: Compute,
     ) -> Result<Self, TranslateError> {
         let config = MarianConfig::from_file(config_path)?;
         config.check_supported(config_path)?;
@@ -50,12 +69,16 @@ impl Engine {
                 }
             })?;
         let tensors = weights::load(&weights_at.path, weights_at.format, device)?;
-        let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, device);
-        let model =
-            MarianModel::load(vb, &config).map_err(|e| TranslateError::WeightsMismatch {
+        // A float16 checkpoint is read as float16: the packer keeps it so (the kernels widen
+        // it inside the tile), the model widens its small tensors.
+        let dtype = weights::stored_dtype(&tensors);
+        let vb = VarBuilder::from_tensors(tensors, dtype, device);
+        let model = MarianModel::load(vb, &config, compute).map_err(|e| {
+            TranslateError::WeightsMismatch {
                 path: weights_at.path.clone(),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(Self {
             model,
             config,

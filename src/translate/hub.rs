@@ -8,11 +8,6 @@ use std::path::{Path, PathBuf};
 use hf_hub::api::sync::ApiBuilder;
 use hf_hub::{Cache, Repo, RepoType};
 
-/// The model nashra uses unless told otherwise.
-pub const DEFAULT_MODEL: &str = "Helsinki-NLP/opus-mt-ar-en";
-/// The commit of [`DEFAULT_MODEL`] nashra is pinned to (see `models/opus-mt-ar-en.toml`).
-pub const DEFAULT_REVISION: &str = "f830c0f121521df2551726dd799a0c47b0f67841";
-
 const REQUIRED: [&str; 4] = ["config.json", "source.spm", "target.spm", "vocab.json"];
 const OPTIONAL: [&str; 2] = ["generation_config.json", "tokenizer_config.json"];
 const WEIGHTS: [&str; 2] = ["model.safetensors", "pytorch_model.bin"];
@@ -25,12 +20,9 @@ pub enum ModelSource {
 }
 
 impl ModelSource {
-    /// The default model at its pinned revision.
+    /// The default preset's model at its pinned revision (see [`super::presets`]).
     pub fn default_model() -> Self {
-        Self::Hub {
-            repo: DEFAULT_MODEL.into(),
-            revision: DEFAULT_REVISION.into(),
-        }
+        super::presets::source(None, None)
     }
 }
 
@@ -313,15 +305,6 @@ fn files_from(repo: &str, revision: &str, lookup: &dyn Fn(&str) -> Option<PathBu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pinned_default_matches_models_toml() {
-        let toml: toml::Value = include_str!("../../models/opus-mt-ar-en.toml")
-            .parse()
-            .unwrap();
-        assert_eq!(toml["id"].as_str(), Some(DEFAULT_MODEL));
-        assert_eq!(toml["revision"].as_str(), Some(DEFAULT_REVISION));
-    }
 
     #[test]
     fn cache_lookup_through_refs_or_commit() {

@@ -4,7 +4,8 @@
 //! in `model::weights`, the network, and its hot loops: the packed projection kernels and
 //! the host attention), [`decode`] (greedy and beam search, with the vocabulary-sized logit
 //! passes), [`engine`] (a loaded model that turns token ids into token ids), [`tokenizer`]
-//! (sentencepiece and MarianTokenizer: text ↔ ids), [`hub`] (finding the files), [`batch`]
+//! (sentencepiece and MarianTokenizer: text ↔ ids), [`presets`] (the supported models and
+//! their pinned revisions), [`hub`] (finding the files), [`batch`]
 //! (scheduling), [`translator`] (text in, text out).
 //! Nothing here knows about articles or briefs.
 
@@ -14,6 +15,7 @@ pub mod decode;
 pub mod engine;
 pub mod hub;
 pub mod model;
+pub mod presets;
 pub mod tokenizer;
 pub mod translator;
 
@@ -23,6 +25,7 @@ pub use batch::BatchPolicy;
 pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
 pub use engine::Engine;
 pub use hub::{ModelFiles, ModelSource};
+pub use model::{Compute, Isa, Quantize};
 pub use translator::{BatchReport, Translation, Translator};
 
 /// Everything that can go wrong between a model's files and a translation. Every message
@@ -50,6 +53,8 @@ pub enum TranslateError {
     Model(#[from] hub::ModelError),
     #[error(transparent)]
     Tokenizer(#[from] tokenizer::TokenizerError),
+    #[error(transparent)]
+    Cpu(#[from] model::IsaError),
     #[error("model computation failed: {0}")]
     Compute(#[from] candle_core::Error),
 }

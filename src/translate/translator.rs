@@ -14,7 +14,7 @@ use super::batch::{self, BatchPolicy};
 use super::hub::{self, ModelFiles, ModelSource};
 use super::model::weights;
 use super::tokenizer::MarianTokenizer;
-use super::{DecodeOptions, Engine, TranslateError};
+use super::{Compute, DecodeOptions, Engine, Quantize, TranslateError};
 
 /// One translated sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,14 +60,25 @@ impl std::fmt::Debug for Translator {
 }
 
 impl Translator {
-    /// Loads a resolved model (see [`hub::resolve`]) on `device`.
+    /// Loads a resolved model (see [`hub::resolve`]) on `device`, unquantized, for the
+    /// kernels [`Compute::select`] picks.
     pub fn load(files: ModelFiles, device: &Device) -> Result<Self, TranslateError> {
+        Self::load_with(files, device, Compute::select(Quantize::None)?)
+    }
+
+    /// [`Translator::load`] for the given instructions and weight precision.
+    pub fn load_with(
+        files: ModelFiles,
+        device: &Device,
+        compute: Compute,
+    ) -> Result<Self, TranslateError> {
         let weights_at = files.weights.location();
-        let engine = Engine::load(
+        let engine = Engine::load_with(
             &files.config,
             files.generation_config.as_deref(),
             &weights_at,
             device,
+            compute,
         )?;
         let tokenizer =
             MarianTokenizer::from_files(&files.source_spm, &files.target_spm, &files.vocab)?;

@@ -5,12 +5,15 @@
 //! Why our own: the decoding strategies read every row of logits two or three times per step,
 //! and with `f32::exp` (a libm call per value) and branchy scalar loops these passes cost more
 //! than a decoder layer. Each pass here works on fixed-width lanes; on x86-64 a copy compiled
-//! for AVX-512 (or AVX2) is picked at run time.
+//! for the loaded model's ISA (`Isa::active`: AVX-512 or AVX2) runs, the same operations so
+//! the same values on every path.
 //!
 //! Contracts: [`max`] is exact; [`exp_sum`] differs from the sequential `Σ exp` by the
 //! rounding of a different summation order and an exp accurate to about 2 ulp (it only ever
 //! feeds a log-sum-exp, which shifts a whole row by one constant, so no ranking within a row
 //! depends on it); [`top_k`] is exact, ties to the lower index.
+
+use crate::translate::model::Isa;
 
 /// Lanes processed together; wide enough for one AVX-512 register of f32.
 const LANES: usize = 16;
@@ -19,13 +22,12 @@ const LANES: usize = 16;
 pub fn max(row: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was just detected.
-            return unsafe { max_avx512(row) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the feature was just detected.
-            return unsafe { max_avx2(row) };
+        match Isa::active() {
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
+            Isa::Avx512 => return unsafe { max_avx512(row) },
+            // SAFETY: as above.
+            Isa::Avx2 => return unsafe { max_avx2(row) },
+            Isa::Generic => {}
         }
     }
     max_generic(row)
@@ -35,36 +37,51 @@ pub fn max(row: &[f32]) -> f32 {
 pub fn exp_sum(row: &[f32], shift: f32) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was just detected.
-            return unsafe { exp_sum_avx512(row, shift) };
-        }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the features were just detected.
-            return unsafe { exp_sum_avx2(row, shift) };
+        match Isa::active() {
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
+            Isa::Avx512 => return unsafe { exp_sum_avx512(row, shift) },
+            // SAFETY: as above.
+            Isa::Avx2 => return unsafe { exp_sum_avx2(row, shift) },
+            Isa::Generic => {}
         }
     }
     exp_sum_generic(row, shift)
 }
 
+/// `max_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn max_avx512(row: &[f32]) -> f32 {
     max_generic(row)
 }
 
+/// `max_generic` compiled for AVX2.
+///
+/// # Safety
+/// The CPU has AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn max_avx2(row: &[f32]) -> f32 {
     max_generic(row)
 }
 
+/// `exp_sum_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn exp_sum_avx512(row: &[f32], shift: f32) -> f32 {
     exp_sum_generic(row, shift)
 }
 
+/// `exp_sum_generic` compiled for AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn exp_sum_avx2(row: &[f32], shift: f32) -> f32 {

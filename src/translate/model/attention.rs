@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::isa::Isa;
+
 /// Lanes of a dot product's partial sums; wide enough for one AVX-512 register of f32.
 const LANES: usize = 16;
 
@@ -163,18 +165,21 @@ pub fn cross_attend(
 fn attend_row(q: &[f32], keys: &[f32], values: &[f32], heads: usize, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was just detected.
-            return unsafe { attend_row_avx512(q, keys, values, heads, out) };
-        }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the features were just detected.
-            return unsafe { attend_row_avx2(q, keys, values, heads, out) };
+        match Isa::active() {
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
+            Isa::Avx512 => return unsafe { attend_row_avx512(q, keys, values, heads, out) },
+            // SAFETY: as above.
+            Isa::Avx2 => return unsafe { attend_row_avx2(q, keys, values, heads, out) },
+            Isa::Generic => {}
         }
     }
     attend_row_generic(q, keys, values, heads, out)
 }
 
+/// `attend_row_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
 unsafe fn attend_row_avx512(
@@ -187,6 +192,10 @@ unsafe fn attend_row_avx512(
     attend_row_generic(q, keys, values, heads, out)
 }
 
+/// `attend_row_generic` compiled for AVX2, FMA.
+///
+/// # Safety
+/// The CPU has AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn attend_row_avx2(q: &[f32], keys: &[f32], values: &[f32], heads: usize, out: &mut [f32]) {

@@ -8,9 +8,10 @@
 //! - computes each layer's cross-attention keys and values once per batch (not per step);
 //! - keeps a self-attention key/value cache whose rows can be reordered (beam search) or dropped
 //!   (finished sentences leave the batch), and computes a decoding step's attention on the host
-//!   ([`super::attention`]), where the cache grows in place and reordering moves rows;
-//! - runs every projection as one 2-D matrix product over all rows of the batch, and fuses the
-//!   query/key/value projections of self-attention into one.
+//!   ([`attention`]), where the cache grows in place and reordering moves rows;
+//! - runs every projection as one 2-D matrix product over all rows of the batch through the
+//!   packed [`kernels`] (weights in f32, f16 or int8, for the [`Isa`] chosen at load), and
+//!   fuses the query/key/value projections of self-attention into one.
 //!
 //! Nothing here reads files or knows about tokenisation or decoding strategies: weights arrive
 //! through a [`VarBuilder`], and [`MarianModel::decode_step`] returns logits.
@@ -21,22 +22,91 @@ use candle_nn::{Embedding, LayerNorm, VarBuilder};
 use std::sync::Arc;
 
 pub(crate) mod attention;
+pub(crate) mod isa;
 pub(crate) mod kernels;
 pub mod weights;
 
 use crate::translate::config::{Activation, MarianConfig};
 use attention::{KeysValues, StepCache};
+pub use isa::{Isa, IsaError};
 use kernels::PackedWeights;
 
-/// A dense layer `y = x Wᵀ + b` that flattens all leading dimensions into rows first, so the
-/// product is one large matrix multiplication instead of one small one per batch entry.
+/// Whether the projections' weights are quantized to int8 at load.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantize {
+    /// Weights kept in the checkpoint's precision (f16 stays f16, everything else f32).
+    #[default]
+    None,
+    /// Every projection, the output projection included, in int8 (see `kernels::int8`).
+    Int8,
+}
+
+impl Quantize {
+    pub fn is_none(&self) -> bool {
+        *self == Quantize::None
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantize::None => "none",
+            Quantize::Int8 => "int8",
+        }
+    }
+}
+
+impl std::fmt::Display for Quantize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Quantize {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => Ok(Quantize::None),
+            "int8" => Ok(Quantize::Int8),
+            other => Err(format!(
+                "unknown quantization {other:?} (expected none or int8)"
+            )),
+        }
+    }
+}
+
+/// How a model computes, fixed when it is loaded: the instructions its kernels use and the
+/// precision its projections' weights are kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compute {
+    pub isa: Isa,
+    pub quantize: Quantize,
+}
+
+impl Compute {
+    /// The ISA [`Isa::select`] picks (honouring `NASHRA_CPU`), with `quantize`.
+    pub fn select(quantize: Quantize) -> std::result::Result<Self, IsaError> {
+        Ok(Self {
+            isa: Isa::select()?,
+            quantize,
+        })
+    }
+}
+
+/// A dense layer `y = x Wᵀ + b`, its weights packed for the kernel of the model's [`Isa`]; all
+/// leading dimensions of the input are flattened into rows, so a product is one large matrix
+/// multiplication instead of one small one per batch entry.
 #[derive(Debug, Clone)]
 struct Linear {
+    weights: Arc<PackedWeights>,
+    bias: Arc<Vec<f32>>,
+}
+
+/// A dense layer's tensors as the checkpoint holds them, before [`LinearTensors::pack`].
+struct LinearTensors {
     weight: Tensor,
     bias: Tensor,
-    /// The weights packed for the AVX-512 kernel (when the CPU has it), with the bias on the
-    /// host.
-    packed: Option<Arc<(PackedWeights, Vec<f32>)>>,
 }
 
 /// Rows per call of the packed kernel: large inputs (the encoder's, a whole batch of source
@@ -44,53 +114,58 @@ struct Linear {
 /// the L2 cache while every weight panel passes over them.
 const PACKED_ROW_BLOCK: usize = 256;
 
-impl Linear {
+impl LinearTensors {
     fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
         Ok(Self {
             weight: vb.get((out_dim, in_dim), "weight")?,
             bias: vb.get(out_dim, "bias")?,
-            packed: None,
         })
     }
 
-    /// Packs the weights for the AVX-512 kernel.
-    fn pack(&mut self) -> Result<()> {
-        let (n, k) = self.weight.dims2()?;
-        let w: Vec<f32> = self.weight.flatten_all()?.to_vec1()?;
-        self.packed = Some(Arc::new((
-            PackedWeights::pack(&w, n, k),
-            self.bias.to_vec1()?,
-        )));
-        Ok(())
-    }
-
     /// Stacks several layers reading the same input into one (their outputs side by side).
-    fn fuse(parts: &[Linear]) -> Result<Self> {
+    fn fuse(parts: &[LinearTensors]) -> Result<Self> {
         let weights: Vec<&Tensor> = parts.iter().map(|l| &l.weight).collect();
         let biases: Vec<&Tensor> = parts.iter().map(|l| &l.bias).collect();
         Ok(Self {
             weight: Tensor::cat(&weights, 0)?,
             bias: Tensor::cat(&biases, 0)?,
-            packed: None,
         })
+    }
+
+    /// Packs the weights for `compute` (the tensors are dropped: the packed copy is the only
+    /// one kept).
+    fn pack(self, compute: Compute) -> Result<Linear> {
+        Ok(Linear {
+            weights: Arc::new(pack(&self.weight, compute)?),
+            bias: Arc::new(self.bias.to_dtype(DType::F32)?.to_vec1()?),
+        })
+    }
+}
+
+/// Packs a weight tensor `[n, k]` for `compute`.
+fn pack(weight: &Tensor, compute: Compute) -> Result<PackedWeights> {
+    PackedWeights::pack_tensor(compute.isa, weight, compute.quantize == Quantize::Int8)?
+        .ok_or_else(|| candle_core::Error::Msg(format!("this CPU lacks {}", compute.isa)))
+}
+
+impl Linear {
+    fn load(vb: VarBuilder, in_dim: usize, out_dim: usize, compute: Compute) -> Result<Self> {
+        LinearTensors::load(vb, in_dim, out_dim)?.pack(compute)
     }
 
     /// [`Module::forward`], with the result as a row-major host vector `[rows][out_dim]` (for
     /// the host-side attention of decoding steps).
     fn forward_host(&self, x: &Tensor) -> Result<Vec<f32>> {
         let in_dim = x.dim(D::Minus1)?;
-        let Some(packed) = self.packed.as_ref() else {
-            return self.forward(x)?.flatten_all()?.to_vec1();
-        };
-        let (weights, bias) = packed.as_ref();
-        let out_dim = self.weight.dim(0)?;
+        let out_dim = self.weights.n();
         let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
         let mut y = vec![0f32; input.len() / in_dim * out_dim];
         for (x_block, y_block) in input
             .chunks(PACKED_ROW_BLOCK * in_dim)
             .zip(y.chunks_mut(PACKED_ROW_BLOCK * out_dim))
         {
-            weights.matmul(x_block, x_block.len() / in_dim, Some(bias), y_block);
+            self.weights
+                .matmul(x_block, x_block.len() / in_dim, Some(&self.bias), y_block);
         }
         Ok(y)
     }
@@ -98,28 +173,25 @@ impl Linear {
 
 impl Module for Linear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let dims = x.dims();
-        let in_dim = dims[dims.len() - 1];
-        let rows = x.elem_count() / in_dim;
-        let out_dim = self.weight.dim(0)?;
-        if self.packed.is_some() {
-            let mut out_dims = dims.to_vec();
-            *out_dims.last_mut().expect("non-empty dims") = out_dim;
-            return Tensor::from_vec(self.forward_host(x)?, out_dims, x.device());
-        }
-        let y = x
-            .reshape((rows, in_dim))?
-            .matmul(&self.weight.t()?)?
-            .broadcast_add(&self.bias)?;
-        let mut out_dims = dims.to_vec();
-        *out_dims.last_mut().expect("non-empty dims") = out_dim;
-        y.reshape(out_dims)
+        let mut out_dims = x.dims().to_vec();
+        *out_dims.last_mut().expect("non-empty dims") = self.weights.n();
+        Tensor::from_vec(self.forward_host(x)?, out_dims, x.device())
     }
+}
+
+/// A weight read through `vb`, in f32: layer norms and biases are small and used by candle's
+/// ops; a float16 checkpoint's values widen exactly.
+fn get_f32(vb: &VarBuilder, dim: usize, name: &str) -> Result<Tensor> {
+    vb.get(dim, name)?.to_dtype(DType::F32)
 }
 
 fn layer_norm(vb: VarBuilder, dim: usize) -> Result<LayerNorm> {
     // nn.LayerNorm's default epsilon, which Marian checkpoints were trained with.
-    candle_nn::layer_norm(dim, 1e-5, vb)
+    Ok(LayerNorm::new(
+        get_f32(&vb, dim, "weight")?,
+        get_f32(&vb, dim, "bias")?,
+        1e-5,
+    ))
 }
 
 fn activate(x: &Tensor, act: Activation) -> Result<Tensor> {
@@ -183,13 +255,13 @@ struct SelfAttention {
 }
 
 impl SelfAttention {
-    fn load(vb: VarBuilder, dim: usize, heads: usize) -> Result<Self> {
-        let q = Linear::load(vb.pp("q_proj"), dim, dim)?;
-        let k = Linear::load(vb.pp("k_proj"), dim, dim)?;
-        let v = Linear::load(vb.pp("v_proj"), dim, dim)?;
+    fn load(vb: VarBuilder, dim: usize, heads: usize, compute: Compute) -> Result<Self> {
+        let q = LinearTensors::load(vb.pp("q_proj"), dim, dim)?;
+        let k = LinearTensors::load(vb.pp("k_proj"), dim, dim)?;
+        let v = LinearTensors::load(vb.pp("v_proj"), dim, dim)?;
         Ok(Self {
-            qkv: Linear::fuse(&[q, k, v])?,
-            out: Linear::load(vb.pp("out_proj"), dim, dim)?,
+            qkv: LinearTensors::fuse(&[q, k, v])?.pack(compute)?,
+            out: Linear::load(vb.pp("out_proj"), dim, dim, compute)?,
             heads,
             scale: ((dim / heads) as f64).powf(-0.5),
         })
@@ -215,13 +287,13 @@ struct CrossAttention {
 }
 
 impl CrossAttention {
-    fn load(vb: VarBuilder, dim: usize, heads: usize) -> Result<Self> {
-        let k = Linear::load(vb.pp("k_proj"), dim, dim)?;
-        let v = Linear::load(vb.pp("v_proj"), dim, dim)?;
+    fn load(vb: VarBuilder, dim: usize, heads: usize, compute: Compute) -> Result<Self> {
+        let k = LinearTensors::load(vb.pp("k_proj"), dim, dim)?;
+        let v = LinearTensors::load(vb.pp("v_proj"), dim, dim)?;
         Ok(Self {
-            q: Linear::load(vb.pp("q_proj"), dim, dim)?,
-            kv: Linear::fuse(&[k, v])?,
-            out: Linear::load(vb.pp("out_proj"), dim, dim)?,
+            q: Linear::load(vb.pp("q_proj"), dim, dim, compute)?,
+            kv: LinearTensors::fuse(&[k, v])?.pack(compute)?,
+            out: Linear::load(vb.pp("out_proj"), dim, dim, compute)?,
             heads,
         })
     }
@@ -256,10 +328,15 @@ struct FeedForward {
 }
 
 impl FeedForward {
-    fn load(vb: VarBuilder, dim: usize, ffn_dim: usize, activation: Activation) -> Result<Self> {
+    fn load(
+        vb: VarBuilder,
+        (dim, ffn_dim): (usize, usize),
+        activation: Activation,
+        compute: Compute,
+    ) -> Result<Self> {
         Ok(Self {
-            fc1: Linear::load(vb.pp("fc1"), dim, ffn_dim)?,
-            fc2: Linear::load(vb.pp("fc2"), ffn_dim, dim)?,
+            fc1: Linear::load(vb.pp("fc1"), dim, ffn_dim, compute)?,
+            fc2: Linear::load(vb.pp("fc2"), ffn_dim, dim, compute)?,
             activation,
         })
     }
@@ -279,20 +356,13 @@ struct EncoderLayer {
 }
 
 impl EncoderLayer {
-    /// Packs every projection for the kernel (run in blocks of rows).
-    fn pack(&mut self) -> Result<()> {
-        self.self_attn.qkv.pack()?;
-        self.self_attn.out.pack()?;
-        self.ffn.fc1.pack()?;
-        self.ffn.fc2.pack()
-    }
-
-    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
+    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation, compute: Compute) -> Result<Self> {
         let d = cfg.d_model;
+        let heads = cfg.encoder_attention_heads;
         Ok(Self {
-            self_attn: SelfAttention::load(vb.pp("self_attn"), d, cfg.encoder_attention_heads)?,
+            self_attn: SelfAttention::load(vb.pp("self_attn"), d, heads, compute)?,
             self_attn_norm: layer_norm(vb.pp("self_attn_layer_norm"), d)?,
-            ffn: FeedForward::load(vb.clone(), d, cfg.encoder_ffn_dim, act)?,
+            ffn: FeedForward::load(vb.clone(), (d, cfg.encoder_ffn_dim), act, compute)?,
             final_norm: layer_norm(vb.pp("final_layer_norm"), d)?,
         })
     }
@@ -318,26 +388,15 @@ struct DecoderLayer {
 }
 
 impl DecoderLayer {
-    /// Packs every projection for the kernel.
-    fn pack(&mut self) -> Result<()> {
-        self.cross_attn.kv.pack()?;
-        self.self_attn.qkv.pack()?;
-        self.self_attn.out.pack()?;
-        self.cross_attn.q.pack()?;
-        self.cross_attn.out.pack()?;
-        self.ffn.fc1.pack()?;
-        self.ffn.fc2.pack()
-    }
-
-    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
+    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation, compute: Compute) -> Result<Self> {
         let d = cfg.d_model;
         let heads = cfg.decoder_attention_heads;
         Ok(Self {
-            self_attn: SelfAttention::load(vb.pp("self_attn"), d, heads)?,
+            self_attn: SelfAttention::load(vb.pp("self_attn"), d, heads, compute)?,
             self_attn_norm: layer_norm(vb.pp("self_attn_layer_norm"), d)?,
-            cross_attn: CrossAttention::load(vb.pp("encoder_attn"), d, heads)?,
+            cross_attn: CrossAttention::load(vb.pp("encoder_attn"), d, heads, compute)?,
             cross_attn_norm: layer_norm(vb.pp("encoder_attn_layer_norm"), d)?,
-            ffn: FeedForward::load(vb.clone(), d, cfg.decoder_ffn_dim, act)?,
+            ffn: FeedForward::load(vb.clone(), (d, cfg.decoder_ffn_dim), act, compute)?,
             final_norm: layer_norm(vb.pp("final_layer_norm"), d)?,
         })
     }
@@ -423,41 +482,40 @@ pub struct MarianModel {
     positions: Tensor,
     encoder: Vec<EncoderLayer>,
     decoder: Vec<DecoderLayer>,
-    /// The shared embedding matrix, `[vocab, d_model]`, used transposed as output projection.
-    output: Tensor,
+    /// The shared embedding matrix, `[vocab, d_model]` (the embedding lookups read it).
+    shared: Tensor,
     /// `final_logits_bias`, on the host: added while the logits are laid out for decoding.
     bias_host: Vec<f32>,
-    /// The embedding packed as the output projection's weights, when the packed kernel runs.
-    output_packed: Option<Arc<PackedWeights>>,
+    /// The shared embedding packed as the output projection's weights.
+    output: Arc<PackedWeights>,
+    compute: Compute,
     device: Device,
 }
 
 impl MarianModel {
-    /// Builds the model from weights named as in transformers' `MarianMTModel` state dict.
-    pub fn load(vb: VarBuilder, cfg: &MarianConfig) -> Result<Self> {
+    /// Builds the model from weights named as in transformers' `MarianMTModel` state dict,
+    /// packing every projection for `compute` (and making its ISA the [`Isa::active`] one).
+    pub fn load(vb: VarBuilder, cfg: &MarianConfig, compute: Compute) -> Result<Self> {
         let act = cfg
             .activation()
             .map_err(|m| candle_core::Error::Msg(m.to_string()))?;
         let d = cfg.d_model;
         let shared = vb.pp("model.shared").get((cfg.vocab_size, d), "weight")?;
         let device = shared.device().clone();
-        let mut encoder = (0..cfg.encoder_layers)
-            .map(|i| EncoderLayer::load(vb.pp(format!("model.encoder.layers.{i}")), cfg, act))
+        let encoder = (0..cfg.encoder_layers)
+            .map(|i| {
+                let vb = vb.pp(format!("model.encoder.layers.{i}"));
+                EncoderLayer::load(vb, cfg, act, compute)
+            })
             .collect::<Result<Vec<_>>>()?;
-        let mut decoder = (0..cfg.decoder_layers)
-            .map(|i| DecoderLayer::load(vb.pp(format!("model.decoder.layers.{i}")), cfg, act))
+        let decoder = (0..cfg.decoder_layers)
+            .map(|i| {
+                let vb = vb.pp(format!("model.decoder.layers.{i}"));
+                DecoderLayer::load(vb, cfg, act, compute)
+            })
             .collect::<Result<Vec<_>>>()?;
-        let mut output_packed = None;
-        if kernels::available() {
-            for layer in encoder.iter_mut() {
-                layer.pack()?;
-            }
-            for layer in decoder.iter_mut() {
-                layer.pack()?;
-            }
-            let e: Vec<f32> = shared.flatten_all()?.to_vec1()?;
-            output_packed = Some(Arc::new(PackedWeights::pack(&e, cfg.vocab_size, d)));
-        }
+        let output = Arc::new(pack(&shared, compute)?);
+        compute.isa.activate();
         let final_logits_bias = vb
             .get((1, cfg.vocab_size), "final_logits_bias")?
             .reshape(cfg.vocab_size)?;
@@ -471,15 +529,21 @@ impl MarianModel {
             positions: sinusoidal_positions(cfg.max_position_embeddings, d, &device)?,
             encoder,
             decoder,
-            output: shared,
-            bias_host: final_logits_bias.to_vec1()?,
-            output_packed,
+            shared,
+            bias_host: final_logits_bias.to_dtype(DType::F32)?.to_vec1()?,
+            output,
+            compute,
             device,
         })
     }
 
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// The instructions and weight precision the model was packed for.
+    pub fn compute(&self) -> Compute {
+        self.compute
     }
 
     /// Longest sequence (source or target) the position table covers.
@@ -489,7 +553,9 @@ impl MarianModel {
 
     fn embed(&self, ids: &Tensor, first_position: usize) -> Result<Tensor> {
         let len = ids.dim(1)?;
-        let tokens = (self.embed.forward(ids)? * self.embed_scale)?;
+        // The rows of a float16 embedding widen (exactly) before the scaling, as transformers
+        // computes with a float16 checkpoint loaded in float32.
+        let tokens = (self.embed.forward(ids)?.to_dtype(DType::F32)? * self.embed_scale)?;
         tokens.broadcast_add(&self.positions.narrow(0, first_position, len)?)
     }
 
@@ -542,12 +608,8 @@ impl MarianModel {
     }
 
     /// [`MarianModel::decode_step`], with the logits returned as a row-major host vector (the
-    /// decoding strategies work on the host).
-    ///
-    /// The output projection is computed as `E · hᵀ` (`[vocab, rows]`) rather than `h · Eᵀ`:
-    /// the matrix-product kernels then stream the 62834×512 embedding in its stored layout
-    /// instead of repacking it at every step (1.5–1.8× faster for 16–32 rows); the small
-    /// result is transposed here, block by block, with the bias added on the way.
+    /// decoding strategies work on the host); the buffer is the state's, reused from step to
+    /// step.
     pub fn decode_step_host<'s>(
         &self,
         state: &'s mut DecoderState,
@@ -573,27 +635,11 @@ impl MarianModel {
         state.position += 1;
         let rows = tokens.len();
         let vocab = self.bias_host.len();
-        if let Some(packed) = &self.output_packed {
-            let hidden: Vec<f32> = x.flatten_all()?.to_vec1()?;
-            // Every entry is overwritten: only growth needs initialising.
-            state.logits.resize(rows * vocab, 0.0);
-            packed.matmul(&hidden, rows, Some(&self.bias_host), &mut state.logits);
-            return Ok((&state.logits, vocab));
-        }
-        let hidden_t = x.reshape((rows, x.dim(2)?))?.t()?.contiguous()?;
-        let by_vocab: Vec<f32> = self.output.matmul(&hidden_t)?.flatten_all()?.to_vec1()?;
+        let hidden: Vec<f32> = x.flatten_all()?.to_vec1()?;
+        // Every entry is overwritten: only growth needs initialising.
         state.logits.resize(rows * vocab, 0.0);
-        let logits = &mut state.logits;
-        const BLOCK: usize = 128;
-        for v0 in (0..vocab).step_by(BLOCK) {
-            let v1 = (v0 + BLOCK).min(vocab);
-            for r in 0..rows {
-                let out = &mut logits[r * vocab + v0..r * vocab + v1];
-                for (o, v) in out.iter_mut().zip(v0..v1) {
-                    *o = by_vocab[v * rows + r] + self.bias_host[v];
-                }
-            }
-        }
+        self.output
+            .matmul(&hidden, rows, Some(&self.bias_host), &mut state.logits);
         Ok((&state.logits, vocab))
     }
 
@@ -604,14 +650,14 @@ impl MarianModel {
         self.decode_step(&mut state, &vec![start; batch])
     }
 
-    /// Casts nothing and checks nothing: the dtype the weights are held in.
+    /// The dtype the embedding is held in.
     pub fn dtype(&self) -> DType {
-        self.output.dtype()
+        self.shared.dtype()
     }
 
-    /// The embedding row of a token (for tests of weight loading).
+    /// The embedding row of a token, in f32 (for tests of weight loading).
     pub fn embedding_row(&self, token: u32) -> Result<Tensor> {
-        self.output.i(token as usize)
+        self.shared.i(token as usize)?.to_dtype(DType::F32)
     }
 }
 

@@ -29,7 +29,10 @@ impl WeightsFormat {
     }
 }
 
-/// Loads every tensor of a weights file as f32 on `device`, keyed by name.
+/// Loads every tensor of a weights file on `device`, keyed by name: float16 tensors stay
+/// float16 (the packed kernels widen them exactly, inside the tile, and the model widens the
+/// small ones at load), every other type becomes f32. [`stored_dtype`] says which precision a
+/// checkpoint is held in.
 ///
 /// Tied weights that a checkpoint may store under only one of their names (the shared
 /// embedding appears as `model.shared.weight`, `model.encoder.embed_tokens.weight`,
@@ -75,11 +78,11 @@ pub fn load(
     }
     let mut tensors = HashMap::with_capacity(raw.len());
     for (name, t) in raw {
-        let t = if t.dtype() == DType::F32 {
-            t
-        } else {
-            t.to_dtype(DType::F32)
-                .map_err(|e| corrupt(format!("tensor {name}: {e}")))?
+        let t = match t.dtype() {
+            DType::F32 | DType::F16 => t,
+            _ => t
+                .to_dtype(DType::F32)
+                .map_err(|e| corrupt(format!("tensor {name}: {e}")))?,
         };
         tensors.insert(name, t);
     }
@@ -98,12 +101,25 @@ pub fn load(
     if !tensors.contains_key("final_logits_bias") {
         if let Some(shared) = tensors.get("model.shared.weight") {
             let vocab = shared.dim(0).map_err(|e| corrupt(e.to_string()))?;
-            let zeros = Tensor::zeros((1, vocab), DType::F32, device)
+            // In the checkpoint's own precision, so that it does not make a float16
+            // checkpoint look mixed (zero is exact in both).
+            let zeros = Tensor::zeros((1, vocab), shared.dtype(), device)
                 .map_err(|e| corrupt(e.to_string()))?;
             tensors.insert("final_logits_bias".into(), zeros);
         }
     }
     Ok(tensors)
+}
+
+/// The precision a loaded checkpoint is held in: float16 when every tensor is float16 (as
+/// the tc-big OPUS-MT checkpoints are), else f32 (mixed checkpoints are widened whole, so no
+/// f32 value is ever rounded to float16).
+pub fn stored_dtype(tensors: &HashMap<String, Tensor>) -> DType {
+    if !tensors.is_empty() && tensors.values().all(|t| t.dtype() == DType::F16) {
+        DType::F16
+    } else {
+        DType::F32
+    }
 }
 
 /// SHA-256 of a file, hex-encoded: the identity of a set of weights in caches and manifests.
@@ -128,4 +144,26 @@ pub fn sha256_file(path: &Path) -> Result<String, TranslateError> {
 pub struct WeightsLocation {
     pub path: PathBuf,
     pub format: WeightsFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tensor(dtype: DType) -> Tensor {
+        Tensor::zeros(2, dtype, &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn float16_only_when_every_tensor_is() {
+        let mut map: HashMap<String, Tensor> = [
+            ("a".to_string(), tensor(DType::F16)),
+            ("b".into(), tensor(DType::F16)),
+        ]
+        .into();
+        assert_eq!(stored_dtype(&map), DType::F16);
+        map.insert("c".into(), tensor(DType::F32));
+        assert_eq!(stored_dtype(&map), DType::F32);
+        assert_eq!(stored_dtype(&HashMap::new()), DType::F32);
+    }
 }

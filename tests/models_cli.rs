@@ -1,0 +1,64 @@
+//! Presets from the command line: `nashra models list` shows every preset as a table, and
+//! `--model` takes a preset name as well as a repository id, pinned to the preset's commit.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn nashra(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .args(args)
+        .env_remove("HF_ENDPOINT")
+        .env_remove("HF_HUB_CACHE")
+        .env_remove("NASHRA_MODEL")
+        .env_remove("NASHRA_REVISION")
+        .env_remove("NASHRA_MODEL_DIR")
+        .env("HF_HOME", home)
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn models_list_is_a_table_of_every_preset() {
+    let home = tempfile::tempdir().unwrap();
+    let out = nashra(&["models", "list"], home.path());
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[0].starts_with("| preset"), "{table}");
+    for want in [
+        "best (default)",
+        "Helsinki-NLP/opus-mt-tc-big-ar-en",
+        "fast",
+        "Helsinki-NLP/opus-mt-ar-en",
+        "cc-by-4.0",
+        "apache-2.0",
+    ] {
+        assert!(table.contains(want), "{want} missing:\n{table}");
+    }
+}
+
+#[test]
+fn preset_names_resolve_to_their_pinned_repositories() {
+    let home = tempfile::tempdir().unwrap();
+    for (model, want) in [
+        (
+            "fast",
+            "Helsinki-NLP/opus-mt-ar-en@f830c0f121521df2551726dd799a0c47b0f67841",
+        ),
+        (
+            "best",
+            "Helsinki-NLP/opus-mt-tc-big-ar-en@bcb4acd39ee8e3552e171653a8e31a10729b4330",
+        ),
+        (
+            "Helsinki-NLP/opus-mt-ar-en",
+            "Helsinki-NLP/opus-mt-ar-en@f830c0f121521df2551726dd799a0c47b0f67841",
+        ),
+    ] {
+        let out = nashra(&["translate", "--model", model], home.path());
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "--model {model}: {err}");
+    }
+}
