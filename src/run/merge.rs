@@ -557,6 +557,7 @@ mod tests {
                 id: "m".into(),
                 revision: Some("r".into()),
                 weights_sha256: "w".into(),
+                quantize: Default::default(),
             },
             settings: Settings {
                 decoding: DecodingInfo {
