@@ -42,6 +42,14 @@ impl Pair {
 /// are at hand.
 pub const LOW_CONFIDENCE_LOGPROB: f32 = -0.8;
 
+/// A sentence's mean log-probability as a brief carries it: two decimals, plenty against
+/// [`LOW_CONFIDENCE_LOGPROB`]. The decoder's figure moves in its sixth digit with which
+/// sentences share a model batch (the float sums run in another order), and shards batch
+/// differently from one process: unrounded, their briefs would differ byte for byte.
+pub fn rounded_logprob(logprob: f32) -> f32 {
+    (logprob * 100.0).round() / 100.0
+}
+
 /// A run of sentences under one heading (the first section may have none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {

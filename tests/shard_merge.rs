@@ -185,10 +185,8 @@ fn three_concurrent_shards_then_merge_equal_a_one_process_run() {
         .filter(|a| a["status"] == "ok")
         .collect();
     assert_eq!(ok.len(), 10 + 5);
-    assert_eq!(
-        index.lines().filter(|l| l.starts_with("- [")).count(),
-        ok.len()
-    );
+    // Each brief is linked once, in a story of its own or as one article of a larger one.
+    assert_eq!(index.matches(".md)").count(), ok.len());
     for a in ok {
         let md = a["outputs"][1].as_str().unwrap();
         assert_eq!(index.matches(&format!("({md})")).count(), 1, "{md}");

@@ -25,7 +25,10 @@ pub fn build_brief(
     let pair = |ar: &str, normalized: &str| Pair {
         ar: ar.to_string(),
         en: en(normalized),
-        logprob: translations.get(normalized).and_then(|t| t.mean_logprob),
+        logprob: translations
+            .get(normalized)
+            .and_then(|t| t.mean_logprob)
+            .map(brief::rounded_logprob),
     };
     let mut title = None;
     let mut sections: Vec<Section> = Vec::new();
