@@ -5,6 +5,10 @@
 //! lock left by a killed run is simply taken over: there is no stale-lock guessing. The file
 //! holds the holder's pid and start time so that a refused run can name it; the file itself
 //! is never deleted (deleting it would let two runs lock two different files of one name).
+//!
+//! Shards of one run share the output folder: each holds the folder's lock *shared* (so they
+//! run side by side while a whole run, which holds it exclusively, is kept out, and the other
+//! way round) and its own shard lock exclusively.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -27,16 +31,46 @@ pub enum LockError {
     },
 }
 
+/// How a lock is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// By one run alone; the holder writes its name into the file.
+    Exclusive,
+    /// Beside other holders of the same mode (the shards of one run); names nobody.
+    Shared,
+}
+
 /// A held run lock; released when dropped (or when the process dies).
 #[derive(Debug)]
 pub struct RunLock {
     file: File,
+    mode: LockMode,
+    /// A shard's own lock, held inside the folder's shared one.
+    inner: Option<Box<RunLock>>,
 }
 
 impl RunLock {
+    /// The lock of one shard of a run: the folder lock at `folder` shared, then the shard's own
+    /// at `shard` exclusively. A whole run on the same folder is refused (or waited for), and
+    /// so is a second process of the same shard.
+    pub fn acquire_shard(
+        folder: &Path,
+        shard: &Path,
+        out: &Path,
+        wait: bool,
+    ) -> Result<Self, LockError> {
+        let mut lock = Self::acquire_as(folder, out, wait, LockMode::Shared)?;
+        lock.inner = Some(Box::new(Self::acquire(shard, out, wait)?));
+        Ok(lock)
+    }
+
     /// Takes the lock at `path` (a file in the output folder `out`). With `wait`, blocks until
     /// the holder finishes; without, fails at once naming the holder.
     pub fn acquire(path: &Path, out: &Path, wait: bool) -> Result<Self, LockError> {
+        Self::acquire_as(path, out, wait, LockMode::Exclusive)
+    }
+
+    fn acquire_as(path: &Path, out: &Path, wait: bool, mode: LockMode) -> Result<Self, LockError> {
         let io = |error| LockError::Io {
             path: path.to_path_buf(),
             error,
@@ -48,9 +82,16 @@ impl RunLock {
             .truncate(false)
             .open(path)
             .map_err(io)?;
-        match file.try_lock() {
+        let attempt = match mode {
+            LockMode::Exclusive => file.try_lock(),
+            LockMode::Shared => file.try_lock_shared(),
+        };
+        match attempt {
             Ok(()) => {}
-            Err(TryLockError::WouldBlock) if wait => file.lock().map_err(io)?,
+            Err(TryLockError::WouldBlock) if wait => match mode {
+                LockMode::Exclusive => file.lock().map_err(io)?,
+                LockMode::Shared => file.lock_shared().map_err(io)?,
+            },
             Err(TryLockError::WouldBlock) => {
                 return Err(LockError::Held {
                     out: out.to_path_buf(),
@@ -59,6 +100,13 @@ impl RunLock {
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        if mode == LockMode::Shared {
+            return Ok(Self {
+                file,
+                mode,
+                inner: None,
+            });
+        }
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -66,14 +114,21 @@ impl RunLock {
         // Best effort: the lock is held either way, and a full disk must not stop the run
         // (it only costs a refused run the holder's name).
         let _ = file.set_len(0).and_then(|()| file.write_all(me.as_bytes()));
-        Ok(Self { file })
+        Ok(Self {
+            file,
+            mode,
+            inner: None,
+        })
     }
 }
 
 impl Drop for RunLock {
     fn drop(&mut self) {
-        // Emptied so that a finished run leaves the same bytes behind every time.
-        let _ = self.file.set_len(0);
+        // Emptied so that a finished run leaves the same bytes behind every time. A shared
+        // holder wrote nothing, and others may still hold the file.
+        if self.mode == LockMode::Exclusive {
+            let _ = self.file.set_len(0);
+        }
     }
 }
 
@@ -83,7 +138,8 @@ fn holder(file: &mut File) -> String {
     let _ = file.read_to_string(&mut s);
     let s = s.trim();
     if s.is_empty() {
-        "holder unknown".into()
+        // Shards hold the folder's lock shared and write no name.
+        "the shards of a sharded run, or a holder that left no name".into()
     } else {
         s.to_string()
     }
@@ -134,5 +190,21 @@ mod tests {
         );
         drop(first);
         RunLock::acquire(&path, dir.path(), false).unwrap();
+    }
+
+    #[test]
+    fn shards_run_side_by_side_but_exclude_a_whole_run_and_their_own_twin() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(".nashra.lock");
+        let (s0, s1) = (dir.path().join(".0.lock"), dir.path().join(".1.lock"));
+        let a = RunLock::acquire_shard(&folder, &s0, dir.path(), false).unwrap();
+        let b = RunLock::acquire_shard(&folder, &s1, dir.path(), false).unwrap();
+        let whole = RunLock::acquire(&folder, dir.path(), false).unwrap_err();
+        assert!(whole.to_string().contains("sharded run"), "{whole}");
+        assert!(RunLock::acquire_shard(&folder, &s0, dir.path(), false).is_err());
+        drop((a, b));
+        let whole = RunLock::acquire(&folder, dir.path(), false).unwrap();
+        assert!(RunLock::acquire_shard(&folder, &s1, dir.path(), false).is_err());
+        drop(whole);
     }
 }

@@ -7,6 +7,9 @@ use super::merge;
 use super::shard::{Shard, ShardAssignment};
 use super::RunSettings;
 
+/// The output folder's lock file (see [`RunPaths::folder_lock`]).
+const FOLDER_LOCK: &str = ".nashra.lock";
+
 /// The files and folders of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPaths {
@@ -15,6 +18,7 @@ pub struct RunPaths {
     /// The translation cache folder (default `<out>/.cache`).
     pub cache_dir: PathBuf,
     /// The run lock: held for the whole run so that two runs never share an output folder.
+    /// A shard's own lock; the shards of a run then hold [`RunPaths::folder_lock`] shared.
     pub lock: PathBuf,
     /// The run manifest (`run.json`).
     pub manifest: PathBuf,
@@ -35,7 +39,7 @@ impl RunPaths {
     pub fn new(out: PathBuf, cache_dir: Option<PathBuf>) -> Self {
         Self {
             cache_dir: cache_dir.unwrap_or_else(|| out.join(".cache")),
-            lock: out.join(".nashra.lock"),
+            lock: out.join(FOLDER_LOCK),
             manifest: out.join("run.json"),
             cache_stem: "translations".into(),
             shard: None,
@@ -71,6 +75,11 @@ impl RunPaths {
     /// shard's): a run reads them all and appends to its own.
     pub fn cache_family(&self, fingerprint: &str) -> String {
         format!("{}-{fingerprint}", self.cache_stem)
+    }
+
+    /// The output folder's lock: a whole run holds it alone, the shards of a run together.
+    pub fn folder_lock(&self) -> PathBuf {
+        self.out.join(FOLDER_LOCK)
     }
 
     /// The file a brief or index file named `name` is written to.

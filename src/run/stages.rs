@@ -557,7 +557,10 @@ pub fn lock_out(paths: &RunPaths, wait: bool) -> Result<RunLock, RunError> {
             error,
         })?;
     }
-    Ok(RunLock::acquire(&paths.lock, &paths.out, wait)?)
+    Ok(match paths.shard {
+        Some(_) => RunLock::acquire_shard(&paths.folder_lock(), &paths.lock, &paths.out, wait)?,
+        None => RunLock::acquire(&paths.lock, &paths.out, wait)?,
+    })
 }
 
 /// Creates the output folder; an existing file of that name is a clear error, not an OS one.
