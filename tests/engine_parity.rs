@@ -2,9 +2,13 @@
 //! transformers 5.23 (tests/fixtures/make_fixtures.py) must come out token for token, with the
 //! same scores; encoder outputs and first-step logits of a padded batch must agree to 1e-4.
 
+mod common;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
+use common::ids;
 use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
 use nashra::translate::{Compute, DecodeOptions, EarlyStopping, Engine, Isa, Quantize};
 use serde_json::Value;
@@ -53,14 +57,6 @@ fn flores_ids() -> Vec<Vec<u32>> {
         }
     }
     out
-}
-
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
-        .collect()
 }
 
 fn options(engine: &Engine, settings: &Value) -> DecodeOptions {
@@ -113,19 +109,7 @@ fn avx2_and_avx512_give_identical_logits() {
             .unwrap();
     let logits = |isa| {
         let engine = engine_on("copy", WeightsFormat::Safetensors, isa);
-        let ids = golden["copy.input_ids"].to_vec2::<i64>().unwrap();
-        let mask = golden["copy.attention_mask"].to_vec2::<i64>().unwrap();
-        let batch: Vec<Vec<u32>> = ids
-            .iter()
-            .zip(&mask)
-            .map(|(row, m)| {
-                row.iter()
-                    .zip(m)
-                    .filter(|(_, &m)| m == 1)
-                    .map(|(&t, _)| t as u32)
-                    .collect()
-            })
-            .collect();
+        let batch = unpadded_inputs(&golden, "copy");
         let refs: Vec<&[u32]> = batch.iter().map(Vec::as_slice).collect();
         let encoded = engine.encode(&refs).unwrap();
         let start = engine.special_tokens().decoder_start;
@@ -193,6 +177,27 @@ fn check_every_golden_generation(isa: Isa) {
     );
 }
 
+/// The reference padded batch of `model` from the golden tensors, padding removed.
+fn unpadded_inputs(golden: &HashMap<String, Tensor>, model: &str) -> Vec<Vec<u32>> {
+    let input_ids = golden[&format!("{model}.input_ids")]
+        .to_vec2::<i64>()
+        .unwrap();
+    let mask = golden[&format!("{model}.attention_mask")]
+        .to_vec2::<i64>()
+        .unwrap();
+    input_ids
+        .iter()
+        .zip(&mask)
+        .map(|(row, m)| {
+            row.iter()
+                .zip(m)
+                .filter(|(_, &m)| m == 1)
+                .map(|(&t, _)| t as u32)
+                .collect()
+        })
+        .collect()
+}
+
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
     (a - b)
         .unwrap()
@@ -213,23 +218,7 @@ fn padded_batch_encoder_output_and_first_logits_match_reference() {
             .unwrap();
     for model in ["copy", "aren"] {
         let engine = engine(model, WeightsFormat::Safetensors);
-        let input_ids = golden[&format!("{model}.input_ids")]
-            .to_vec2::<i64>()
-            .unwrap();
-        let mask = golden[&format!("{model}.attention_mask")]
-            .to_vec2::<i64>()
-            .unwrap();
-        let batch: Vec<Vec<u32>> = input_ids
-            .iter()
-            .zip(&mask)
-            .map(|(row, m)| {
-                row.iter()
-                    .zip(m)
-                    .filter(|(_, &m)| m == 1)
-                    .map(|(&t, _)| t as u32)
-                    .collect()
-            })
-            .collect();
+        let batch = unpadded_inputs(&golden, model);
         let refs: Vec<&[u32]> = batch.iter().map(|b| b.as_slice()).collect();
         let encoded = engine.encode(&refs).unwrap();
         // Compare only real (unpadded) positions: padding rows are never read.

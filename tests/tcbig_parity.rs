@@ -3,10 +3,13 @@
 //! (tests/fixtures/make_tcbig_fixture.py): token for token on at least 62 of 64 sentences,
 //! greedy and beam 4, with the weights held in float16 where the packed kernel runs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use candle_core::{DType, Device};
+use common::ids;
 use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
 use nashra::translate::{DecodeOptions, Engine};
 use serde_json::Value;
@@ -31,14 +34,6 @@ fn engine() -> Engine {
         &Device::Cpu,
     )
     .expect("tc-big fixture loads")
-}
-
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
-        .collect()
 }
 
 fn golden() -> Value {

@@ -2,8 +2,11 @@
 //! tests/fixtures/make_fixtures.py): every FLORES dev sentence, every line of the seed
 //! articles, edge cases; decoding with both fixture models.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::ids;
 use nashra::translate::tokenizer::MarianTokenizer;
 use serde_json::Value;
 
@@ -15,14 +18,6 @@ fn golden() -> Value {
     let text =
         std::fs::read_to_string(root().join("tests/fixtures/golden/tokenizer.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
-        .collect()
 }
 
 fn tokenizer(model: &str) -> MarianTokenizer {
