@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use candle_nn::VarBuilder;
 
 use super::config::{GenerationConfig, MarianConfig};
@@ -190,9 +190,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Pads a batch of token-id sequences and runs the encoder.
+    /// Runs the encoder on a batch of token-id sequences.
     pub fn encode(&self, batch: &[&[u32]]) -> Result<EncodedBatch, TranslateError> {
-        let src_len = batch.iter().map(|s| s.len()).max().unwrap_or(0);
         let limit = self.max_source_tokens();
         if let Some(long) = batch.iter().find(|s| s.len() > limit) {
             return Err(TranslateError::Settings(format!(
@@ -200,15 +199,7 @@ impl Engine {
                 long.len()
             )));
         }
-        let mut ids = Vec::with_capacity(batch.len() * src_len);
-        let mut lengths = Vec::with_capacity(batch.len());
-        for s in batch {
-            ids.extend_from_slice(s);
-            ids.extend(std::iter::repeat_n(self.special.pad, src_len - s.len()));
-            lengths.push(s.len());
-        }
-        let ids = Tensor::from_vec(ids, (batch.len(), src_len), self.model.device())?;
-        Ok(self.model.encode(&ids, &lengths)?)
+        Ok(self.model.encode(batch)?)
     }
 
     /// Decodes one batch of source token-id sequences (each ending with `</s>`), returning one

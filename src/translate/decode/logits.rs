@@ -9,10 +9,11 @@
 //! the same values on every path.
 //!
 //! Contracts: [`max`] is exact; [`exp_sum`] differs from the sequential `Σ exp` by the
-//! rounding of a different summation order and an exp accurate to about 2 ulp (it only ever
+//! rounding of a different summation order and an exp accurate to about 2 ulp (`ops::exp`) (it only ever
 //! feeds a log-sum-exp, which shifts a whole row by one constant, so no ranking within a row
 //! depends on it); [`top_k`] is exact, ties to the lower index.
 
+use crate::translate::model::ops::exp;
 use crate::translate::model::Isa;
 
 /// Lanes processed together; wide enough for one AVX-512 register of f32.
@@ -122,25 +123,6 @@ fn exp_sum_generic(row: &[f32], shift: f32) -> f32 {
         sum += exp(v - shift);
     }
     sum
-}
-
-/// `e^x` for the range a log-sum-exp sees (`x ≤ 0`; anything below −87 gives about 1e-38,
-/// not 0, which no sum notices): Cody–Waite range reduction and a degree-6 polynomial
-/// (Cephes' `expf` coefficients), branch-free so that it vectorises.
-#[inline(always)]
-fn exp(x: f32) -> f32 {
-    let x = x.clamp(-87.0, 88.0);
-    let n = (x * std::f32::consts::LOG2_E).round_ties_even();
-    let r = n.mul_add(-0.693_359_4, x);
-    let r = n.mul_add(2.121_944_4e-4, r);
-    let mut p = 1.987_569_1e-4f32;
-    p = p.mul_add(r, 1.398_199_9e-3);
-    p = p.mul_add(r, 8.333_452e-3);
-    p = p.mul_add(r, 4.166_579_6e-2);
-    p = p.mul_add(r, 1.666_666_5e-1);
-    p = p.mul_add(r, 0.5);
-    let p = (p * r).mul_add(r, r) + 1.0;
-    p * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
 /// What decoding needs to know of one row: its largest value, `Σ exp(v − max)`, and its
@@ -266,20 +248,6 @@ mod tests {
             let want = r.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             assert_eq!(max(&r), want, "n = {n}");
         }
-    }
-
-    #[test]
-    fn exp_is_accurate_over_the_log_sum_exp_range() {
-        let mut worst = 0f64;
-        let mut x = -87.0f32;
-        while x <= 0.0 {
-            let got = exp(x) as f64;
-            let want = (x as f64).exp();
-            worst = worst.max(((got - want) / want).abs());
-            x += 0.001;
-        }
-        assert!(worst < 3e-7, "relative error {worst}");
-        assert_eq!(exp(0.0), 1.0);
     }
 
     #[test]

@@ -7,29 +7,34 @@
 //!   lengths gives each sentence exactly what it would get alone;
 //! - computes each layer's cross-attention keys and values once per batch (not per step);
 //! - keeps a self-attention key/value cache whose rows can be reordered (beam search) or dropped
-//!   (finished sentences leave the batch), and computes a decoding step's attention on the host
-//!   ([`attention`]), where the cache grows in place and reordering moves rows;
-//! - runs every projection as one 2-D matrix product over all rows of the batch through the
-//!   packed [`kernels`] (weights in f32, f16 or int8, for the [`Isa`] chosen at load), and
-//!   fuses the query/key/value projections of self-attention into one.
+//!   (finished sentences leave the batch), where the cache grows in place and reordering moves
+//!   rows;
+//! - holds activations on the host as rows (`[rows][dim]`, row-major), the sentences of a batch
+//!   laid end to end without padding: every projection is one 2-D matrix product over all rows
+//!   through the packed [`kernels`] (weights in f32, f16 or int8, for the [`Isa`] chosen at
+//!   load; the query/key/value projections of self-attention fused into one), attention is
+//!   computed per row ([`attention`]) and the residual connections, layer norms and activations
+//!   are in-place passes ([`ops`]). Candle holds the weights as loaded and looks up embeddings.
 //!
 //! Nothing here reads files or knows about tokenisation or decoding strategies: weights arrive
 //! through a [`VarBuilder`], and [`MarianModel::decode_step`] returns logits.
 
-use candle_core::{DType, Device, IndexOp, Module, Result, Tensor, D};
-use candle_nn::{Embedding, LayerNorm, VarBuilder};
+use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
+use candle_nn::{Embedding, VarBuilder};
 
 use std::sync::Arc;
 
 pub(crate) mod attention;
 pub(crate) mod isa;
 pub(crate) mod kernels;
+pub(crate) mod ops;
 pub mod weights;
 
 use crate::translate::config::{Activation, MarianConfig};
-use attention::{KeysValues, StepCache};
+use attention::{Keys, KeysValues, StepCache};
 pub use isa::{Isa, IsaError};
 use kernels::PackedWeights;
+use ops::Norm;
 
 /// Whether the projections' weights are quantized to int8 at load.
 #[derive(
@@ -94,9 +99,9 @@ impl Compute {
     }
 }
 
-/// A dense layer `y = x Wᵀ + b`, its weights packed for the kernel of the model's [`Isa`]; all
-/// leading dimensions of the input are flattened into rows, so a product is one large matrix
-/// multiplication instead of one small one per batch entry.
+/// A dense layer `y = x Wᵀ + b` on rows `x` `[rows][in_dim]`, its weights packed for the
+/// kernel of the model's [`Isa`]: a product over all rows of a batch is one large matrix
+/// multiplication instead of one small one per sentence.
 #[derive(Debug, Clone)]
 struct Linear {
     weights: Arc<PackedWeights>,
@@ -153,58 +158,47 @@ impl Linear {
         LinearTensors::load(vb, in_dim, out_dim)?.pack(compute)
     }
 
-    /// [`Module::forward`], with the result as a row-major host vector `[rows][out_dim]` (for
-    /// the host-side attention of decoding steps).
-    fn forward_host(&self, x: &Tensor) -> Result<Vec<f32>> {
-        let in_dim = x.dim(D::Minus1)?;
-        let out_dim = self.weights.n();
-        let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
-        let mut y = vec![0f32; input.len() / in_dim * out_dim];
-        for (x_block, y_block) in input
+    /// `x Wᵀ + b` for the rows `x` (`[rows][in_dim]`): `[rows][out_dim]`.
+    fn apply(&self, x: &[f32]) -> Vec<f32> {
+        let (in_dim, out_dim) = (self.weights.k(), self.weights.n());
+        let mut y = vec![0f32; x.len() / in_dim * out_dim];
+        for (x_block, y_block) in x
             .chunks(PACKED_ROW_BLOCK * in_dim)
             .zip(y.chunks_mut(PACKED_ROW_BLOCK * out_dim))
         {
             self.weights
                 .matmul(x_block, x_block.len() / in_dim, Some(&self.bias), y_block);
         }
-        Ok(y)
+        y
+    }
+
+    /// A sublayer's way out: `norm(x + input Wᵀ + b)`, the post-norm residual connection.
+    fn add_and_normalize(&self, input: &[f32], x: &[f32], norm: &Norm) -> Vec<f32> {
+        let mut y = self.apply(input);
+        norm.add_and_normalize(&mut y, x);
+        y
     }
 }
 
-impl Module for Linear {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mut out_dims = x.dims().to_vec();
-        *out_dims.last_mut().expect("non-empty dims") = self.weights.n();
-        Tensor::from_vec(self.forward_host(x)?, out_dims, x.device())
-    }
+/// A weight read through `vb`, as f32 on the host: a float16 checkpoint's values widen
+/// exactly.
+fn get_f32(vb: &VarBuilder, dim: usize, name: &str) -> Result<Vec<f32>> {
+    vb.get(dim, name)?.to_dtype(DType::F32)?.to_vec1()
 }
 
-/// A weight read through `vb`, in f32: layer norms and biases are small and used by candle's
-/// ops; a float16 checkpoint's values widen exactly.
-fn get_f32(vb: &VarBuilder, dim: usize, name: &str) -> Result<Tensor> {
-    vb.get(dim, name)?.to_dtype(DType::F32)
-}
-
-fn layer_norm(vb: VarBuilder, dim: usize) -> Result<LayerNorm> {
+fn layer_norm(vb: VarBuilder, dim: usize) -> Result<Norm> {
     // nn.LayerNorm's default epsilon, which Marian checkpoints were trained with.
-    Ok(LayerNorm::new(
+    Ok(Norm::new(
         get_f32(&vb, dim, "weight")?,
         get_f32(&vb, dim, "bias")?,
         1e-5,
     ))
 }
 
-fn activate(x: &Tensor, act: Activation) -> Result<Tensor> {
-    match act {
-        Activation::Swish => candle_nn::ops::silu(x),
-        Activation::Gelu => x.gelu_erf(),
-        Activation::Relu => x.relu(),
-    }
-}
-
-/// The sinusoidal position table of Marian: sines in the first half of each vector, cosines in
-/// the second (not interleaved), computed in f64 like the reference, then stored as f32.
-pub fn sinusoidal_positions(n_positions: usize, dim: usize, device: &Device) -> Result<Tensor> {
+/// The sinusoidal position table of Marian, `[n_positions][dim]`: sines in the first half of
+/// each vector, cosines in the second (not interleaved), computed in f64 like the reference,
+/// then stored as f32.
+pub fn sinusoidal_positions(n_positions: usize, dim: usize) -> Vec<f32> {
     let half = dim.div_ceil(2);
     let mut table = vec![0f32; n_positions * dim];
     for pos in 0..n_positions {
@@ -218,32 +212,7 @@ pub fn sinusoidal_positions(n_positions: usize, dim: usize, device: &Device) -> 
             }
         }
     }
-    Tensor::from_vec(table, (n_positions, dim), device)
-}
-
-/// Splits `[rows, len, heads * head_dim]` into `[rows, heads, len, head_dim]`.
-fn split_heads(x: &Tensor, heads: usize) -> Result<Tensor> {
-    let (rows, len, dim) = x.dims3()?;
-    x.reshape((rows, len, heads, dim / heads))?
-        .transpose(1, 2)?
-        .contiguous()
-}
-
-/// Joins `[rows, heads, len, head_dim]` back into `[rows, len, heads * head_dim]`.
-fn merge_heads(x: &Tensor) -> Result<Tensor> {
-    let (rows, heads, len, head_dim) = x.dims4()?;
-    x.transpose(1, 2)?.reshape((rows, len, heads * head_dim))
-}
-
-/// Scaled dot-product attention: `softmax(q kᵀ · scale + bias) v`. `bias` is an additive mask
-/// broadcast over the scores (0 where attention is allowed, the most negative f32 elsewhere).
-fn attend(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, bias: Option<&Tensor>) -> Result<Tensor> {
-    let scores = (q.matmul(&k.t()?)? * scale)?;
-    let scores = match bias {
-        Some(b) => scores.broadcast_add(b)?,
-        None => scores,
-    };
-    candle_nn::ops::softmax_last_dim(&scores)?.matmul(v)
+    table
 }
 
 #[derive(Debug, Clone)]
@@ -251,7 +220,6 @@ struct SelfAttention {
     qkv: Linear,
     out: Linear,
     heads: usize,
-    scale: f64,
 }
 
 impl SelfAttention {
@@ -263,18 +231,7 @@ impl SelfAttention {
             qkv: LinearTensors::fuse(&[q, k, v])?.pack(compute)?,
             out: Linear::load(vb.pp("out_proj"), dim, dim, compute)?,
             heads,
-            scale: ((dim / heads) as f64).powf(-0.5),
         })
-    }
-
-    /// Projects `x` `[rows, len, dim]` into per-head queries, keys and values.
-    fn project(&self, x: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
-        let dim = x.dim(D::Minus1)?;
-        let qkv = self.qkv.forward(x)?;
-        let q = split_heads(&qkv.narrow(D::Minus1, 0, dim)?, self.heads)?;
-        let k = split_heads(&qkv.narrow(D::Minus1, dim, dim)?, self.heads)?;
-        let v = split_heads(&qkv.narrow(D::Minus1, 2 * dim, dim)?, self.heads)?;
-        Ok((q, k, v))
     }
 }
 
@@ -298,25 +255,21 @@ impl CrossAttention {
         })
     }
 
-    /// Keys and values of the encoder output `[batch, src_len, dim]`, one `(keys, values)`
-    /// pair per sentence, each `[length][dim]` (padding left out).
-    fn memory(&self, encoded: &Tensor, lengths: &[usize]) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
-        let (_batch, src_len, dim) = encoded.dims3()?;
-        let kv = self.kv.forward_host(encoded)?;
-        Ok(lengths
+    /// Keys and values of the encoder output, one `(keys, values)` pair per sentence.
+    fn memory(&self, encoded: &EncodedBatch) -> Vec<(Keys, Vec<f32>)> {
+        let dim = encoded.dim;
+        let kv = self.kv.apply(&encoded.hidden);
+        let mut positions = kv.chunks(2 * dim);
+        encoded
+            .lengths
             .iter()
-            .enumerate()
-            .map(|(s, &len)| {
-                let mut keys = Vec::with_capacity(len * dim);
-                let mut values = Vec::with_capacity(len * dim);
-                for t in 0..len {
-                    let pos = &kv[(s * src_len + t) * 2 * dim..][..2 * dim];
-                    keys.extend_from_slice(&pos[..dim]);
-                    values.extend_from_slice(&pos[dim..]);
-                }
+            .map(|&len| {
+                let sentence: Vec<&[f32]> = positions.by_ref().take(len).collect();
+                let keys = Keys::from_rows(dim, sentence.iter().map(|p| &p[..dim]));
+                let values = sentence.iter().flat_map(|p| &p[dim..]).copied().collect();
                 (keys, values)
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -341,18 +294,20 @@ impl FeedForward {
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.fc2
-            .forward(&activate(&self.fc1.forward(x)?, self.activation)?)
+    /// `norm(x + fc2(act(fc1(x))))`.
+    fn add_and_normalize(&self, x: &[f32], norm: &Norm) -> Vec<f32> {
+        let mut hidden = self.fc1.apply(x);
+        ops::activate(&mut hidden, self.activation);
+        self.fc2.add_and_normalize(&hidden, x, norm)
     }
 }
 
 #[derive(Debug, Clone)]
 struct EncoderLayer {
     self_attn: SelfAttention,
-    self_attn_norm: LayerNorm,
+    self_attn_norm: Norm,
     ffn: FeedForward,
-    final_norm: LayerNorm,
+    final_norm: Norm,
 }
 
 impl EncoderLayer {
@@ -367,24 +322,26 @@ impl EncoderLayer {
         })
     }
 
-    fn forward(&self, x: &Tensor, pad_bias: &Tensor) -> Result<Tensor> {
-        let (q, k, v) = self.self_attn.project(x)?;
-        let ctx = merge_heads(&attend(&q, &k, &v, self.self_attn.scale, Some(pad_bias))?)?;
+    /// The layer on the rows `x` of sentences of `lengths`, laid end to end.
+    fn forward(&self, x: &[f32], lengths: &[usize]) -> Vec<f32> {
+        let qkv = self.self_attn.qkv.apply(x);
+        let ctx = attention::encoder_self_attend(&qkv, lengths, self.self_attn.heads);
         let x = self
-            .self_attn_norm
-            .forward(&(x + self.self_attn.out.forward(&ctx)?)?)?;
-        self.final_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+            .self_attn
+            .out
+            .add_and_normalize(&ctx, x, &self.self_attn_norm);
+        self.ffn.add_and_normalize(&x, &self.final_norm)
     }
 }
 
 #[derive(Debug, Clone)]
 struct DecoderLayer {
     self_attn: SelfAttention,
-    self_attn_norm: LayerNorm,
+    self_attn_norm: Norm,
     cross_attn: CrossAttention,
-    cross_attn_norm: LayerNorm,
+    cross_attn_norm: Norm,
     ffn: FeedForward,
-    final_norm: LayerNorm,
+    final_norm: Norm,
 }
 
 impl DecoderLayer {
@@ -401,42 +358,60 @@ impl DecoderLayer {
         })
     }
 
-    /// One decoding step of layer `index` for `x` `[rows, 1, dim]`: appends this step's key
-    /// and value to the rows' histories, attends to all their earlier steps and to their
+    /// One decoding step of layer `index` for the rows `x` `[rows][dim]`: appends this step's
+    /// key and value to the rows' histories, attends to all their earlier steps and to their
     /// source sentences.
     fn step(
         &self,
         index: usize,
-        x: &Tensor,
+        x: &[f32],
         history: &mut StepCache,
         sources: &[Arc<KeysValues>],
-    ) -> Result<Tensor> {
-        let shape = x.shape().clone();
-        let dim = x.dim(D::Minus1)?;
-        let qkv = self.self_attn.qkv.forward_host(x)?;
+    ) -> Vec<f32> {
+        let dim = self.self_attn.out.weights.n();
+        let qkv = self.self_attn.qkv.apply(x);
         let ctx = attention::self_attend(history, index, &qkv, self.self_attn.heads);
-        let ctx = Tensor::from_vec(ctx, &shape, x.device())?;
         let x = self
-            .self_attn_norm
-            .forward(&(x + self.self_attn.out.forward(&ctx)?)?)?;
-        let q = self.cross_attn.q.forward_host(&x)?;
+            .self_attn
+            .out
+            .add_and_normalize(&ctx, x, &self.self_attn_norm);
+        let q = self.cross_attn.q.apply(&x);
         let ctx = attention::cross_attend(sources, index, &q, dim, self.cross_attn.heads);
-        let ctx = Tensor::from_vec(ctx, &shape, x.device())?;
         let x = self
-            .cross_attn_norm
-            .forward(&(&x + self.cross_attn.out.forward(&ctx)?)?)?;
-        self.final_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+            .cross_attn
+            .out
+            .add_and_normalize(&ctx, &x, &self.cross_attn_norm);
+        self.ffn.add_and_normalize(&x, &self.final_norm)
     }
 }
 
-/// The source side of a batch after encoding: the encoder output and each sentence's length
-/// ([`MarianModel::start_decoding`] turns them into cross-attention keys and values).
+/// The source side of a batch after encoding: the encoder's output rows, the sentences laid
+/// end to end without padding ([`MarianModel::start_decoding`] turns them into cross-attention
+/// keys and values).
 #[derive(Debug, Clone)]
 pub struct EncodedBatch {
-    /// `[batch, src_len, d_model]`; rows past a sentence's length are padding.
-    pub hidden: Tensor,
-    /// The number of real tokens of each sentence.
-    pub lengths: Vec<usize>,
+    /// `[Σ lengths][dim]`.
+    hidden: Vec<f32>,
+    /// The number of tokens of each sentence.
+    lengths: Vec<usize>,
+    dim: usize,
+}
+
+impl EncodedBatch {
+    /// Number of sentences.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// The encoder output of sentence `i`, `[length][dim]`.
+    pub fn sentence(&self, i: usize) -> &[f32] {
+        let first: usize = self.lengths[..i].iter().sum();
+        &self.hidden[first * self.dim..(first + self.lengths[i]) * self.dim]
+    }
 }
 
 /// Decoder state for the sentences still being decoded: `rows = sentences × beams`.
@@ -479,7 +454,9 @@ impl DecoderState {
 pub struct MarianModel {
     embed: Embedding,
     embed_scale: f64,
-    positions: Tensor,
+    /// [`sinusoidal_positions`], `[max_positions][d_model]`.
+    positions: Vec<f32>,
+    d_model: usize,
     encoder: Vec<EncoderLayer>,
     decoder: Vec<DecoderLayer>,
     /// The shared embedding matrix, `[vocab, d_model]` (the embedding lookups read it).
@@ -526,7 +503,8 @@ impl MarianModel {
             } else {
                 1.0
             },
-            positions: sinusoidal_positions(cfg.max_position_embeddings, d, &device)?,
+            positions: sinusoidal_positions(cfg.max_position_embeddings, d),
+            d_model: d,
             encoder,
             decoder,
             shared,
@@ -548,44 +526,61 @@ impl MarianModel {
 
     /// Longest sequence (source or target) the position table covers.
     pub fn max_positions(&self) -> usize {
-        self.positions.dim(0).unwrap_or(0)
+        self.positions.len() / self.d_model
     }
 
-    fn embed(&self, ids: &Tensor, first_position: usize) -> Result<Tensor> {
-        let len = ids.dim(1)?;
-        // The rows of a float16 embedding widen (exactly) before the scaling, as transformers
-        // computes with a float16 checkpoint loaded in float32.
-        let tokens = (self.embed.forward(ids)?.to_dtype(DType::F32)? * self.embed_scale)?;
-        tokens.broadcast_add(&self.positions.narrow(0, first_position, len)?)
-    }
-
-    /// Encodes a padded batch. `ids` is `[batch, src_len]` (u32), `lengths` the number of real
-    /// tokens of each sentence (the rest is padding and is masked out everywhere).
-    pub fn encode(&self, ids: &Tensor, lengths: &[usize]) -> Result<EncodedBatch> {
-        let (batch, src_len) = ids.dims2()?;
-        let mut bias = vec![0f32; batch * src_len];
-        for (row, &len) in lengths.iter().enumerate() {
-            for b in &mut bias[row * src_len + len..(row + 1) * src_len] {
-                *b = f32::MIN;
+    /// The input rows of tokens `ids` at `positions` (one each): the embedding, scaled, plus
+    /// the position's vector. A float16 embedding widens (exactly) before the scaling, as
+    /// transformers computes with a float16 checkpoint loaded in float32.
+    fn embed(&self, ids: &[u32], positions: impl Iterator<Item = usize>) -> Result<Vec<f32>> {
+        let d = self.d_model;
+        let ids = Tensor::new(ids, &self.device)?;
+        let mut rows: Vec<f32> = self
+            .embed
+            .forward(&ids)?
+            .to_dtype(DType::F32)?
+            .flatten_all()?
+            .to_vec1()?;
+        let scale = self.embed_scale as f32;
+        for (row, position) in rows.chunks_mut(d).zip(positions) {
+            let Some(table) = self.positions.get(position * d..(position + 1) * d) else {
+                candle_core::bail!(
+                    "position {position} is past the model's {}",
+                    self.max_positions()
+                );
+            };
+            for (v, &p) in row.iter_mut().zip(table) {
+                *v = *v * scale + p;
             }
         }
-        let pad_bias = Tensor::from_vec(bias, (batch, 1, 1, src_len), &self.device)?;
-        let mut x = self.embed(ids, 0)?;
+        Ok(rows)
+    }
+
+    /// Encodes a batch of sentences (token ids, each ending with `</s>`). Sentences are not
+    /// padded: each attends to its own tokens only, so a sentence's encoding does not depend
+    /// on the others in its batch.
+    pub fn encode(&self, batch: &[&[u32]]) -> Result<EncodedBatch> {
+        let ids: Vec<u32> = batch.iter().flat_map(|s| s.iter().copied()).collect();
+        let lengths: Vec<usize> = batch.iter().map(|s| s.len()).collect();
+        let mut x = self.embed(&ids, lengths.iter().flat_map(|&len| 0..len))?;
         for layer in &self.encoder {
-            x = layer.forward(&x, &pad_bias)?;
+            x = layer.forward(&x, &lengths);
         }
         Ok(EncodedBatch {
             hidden: x,
-            lengths: lengths.to_vec(),
+            lengths,
+            dim: self.d_model,
         })
     }
 
     /// Starts decoding an encoded batch: computes every layer's cross-attention memory once.
     pub fn start_decoding(&self, encoded: &EncodedBatch) -> Result<DecoderState> {
-        let mut per_sentence = vec![Vec::with_capacity(self.decoder.len()); encoded.lengths.len()];
+        let mut per_sentence = vec![Vec::with_capacity(self.decoder.len()); encoded.len()];
         for layer in &self.decoder {
-            let memory = layer.cross_attn.memory(&encoded.hidden, &encoded.lengths)?;
-            for (sentence, kv) in per_sentence.iter_mut().zip(memory) {
+            for (sentence, kv) in per_sentence
+                .iter_mut()
+                .zip(layer.cross_attn.memory(encoded))
+            {
                 sentence.push(kv);
             }
         }
@@ -594,7 +589,7 @@ impl MarianModel {
                 .into_iter()
                 .map(|layers| Arc::new(KeysValues::from_layers(layers)))
                 .collect(),
-            history: StepCache::new(0, self.decoder.len()),
+            history: StepCache::new(0, self.decoder.len(), self.d_model),
             position: 0,
             logits: Vec::new(),
         })
@@ -615,37 +610,34 @@ impl MarianModel {
         state: &'s mut DecoderState,
         tokens: &[u32],
     ) -> Result<(&'s [f32], usize)> {
-        let ids = Tensor::new(tokens, &self.device)?.unsqueeze(1)?;
-        let mut x = self.embed(&ids, state.position)?;
-        if state.history.rows() != tokens.len() {
+        let rows = tokens.len();
+        let mut x = self.embed(tokens, std::iter::repeat_n(state.position, rows))?;
+        if state.history.rows() != rows {
             // The first step sets the number of rows (`sentences × beams`); later ones follow
             // the rows that [`DecoderState::select`] kept.
             if state.position != 0 {
                 candle_core::bail!(
-                    "decode step got {} rows, the decoder state holds {}",
-                    tokens.len(),
+                    "decode step got {rows} rows, the decoder state holds {}",
                     state.history.rows()
                 );
             }
-            state.history = StepCache::new(tokens.len(), self.decoder.len());
+            state.history = StepCache::new(rows, self.decoder.len(), self.d_model);
         }
         for (i, layer) in self.decoder.iter().enumerate() {
-            x = layer.step(i, &x, &mut state.history, &state.sources)?;
+            x = layer.step(i, &x, &mut state.history, &state.sources);
         }
         state.position += 1;
-        let rows = tokens.len();
         let vocab = self.bias_host.len();
-        let hidden: Vec<f32> = x.flatten_all()?.to_vec1()?;
         // Every entry is overwritten: only growth needs initialising.
         state.logits.resize(rows * vocab, 0.0);
         self.output
-            .matmul(&hidden, rows, Some(&self.bias_host), &mut state.logits);
+            .matmul(&x, rows, Some(&self.bias_host), &mut state.logits);
         Ok((&state.logits, vocab))
     }
 
     /// Logits of the first decoding step for a batch (a parity check helper).
     pub fn first_step_logits(&self, encoded: &EncodedBatch, start: u32) -> Result<Tensor> {
-        let batch = encoded.hidden.dim(0)?;
+        let batch = encoded.len();
         let mut state = self.start_decoding(encoded)?;
         self.decode_step(&mut state, &vec![start; batch])
     }

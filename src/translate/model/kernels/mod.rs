@@ -147,6 +147,11 @@ impl PackedWeights {
         self.n
     }
 
+    /// Input columns (columns of W).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
     #[cfg(test)]
     fn storage(&self) -> Storage {
         match self.panels {
