@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use nashra::clean::structure;
@@ -81,27 +81,15 @@ fn benches(c: &mut Criterion) {
         bad_words: vec![62833],
     };
     let src = sources(32, &tokenizer);
-    let batch = |n: usize| -> (Tensor, Vec<usize>) {
-        let len = src[..n].iter().map(Vec::len).max().unwrap();
-        let mut ids = Vec::new();
-        for s in &src[..n] {
-            ids.extend(s.iter().copied());
-            ids.extend(std::iter::repeat_n(62833u32, len - s.len()));
-        }
-        (
-            Tensor::from_vec(ids, (n, len), &device).unwrap(),
-            src[..n].iter().map(Vec::len).collect(),
-        )
-    };
+    let batch = |n: usize| -> Vec<&[u32]> { src[..n].iter().map(Vec::as_slice).collect() };
     let mut group = c.benchmark_group("full-size model");
     group.sample_size(10);
-    let (ids32, lens32) = batch(32);
+    let batch32 = batch(32);
     group.bench_function("encoder forward, batch 32", |b| {
-        b.iter(|| model.encode(&ids32, &lens32).unwrap())
+        b.iter(|| model.encode(&batch32).unwrap())
     });
     for n in [1usize, 32] {
-        let (ids, lens) = batch(n);
-        let encoded = model.encode(&ids, &lens).unwrap();
+        let encoded = model.encode(&batch(n)).unwrap();
         group.bench_function(format!("decoder step, batch {n}"), |b| {
             b.iter_batched(
                 || {
@@ -114,8 +102,7 @@ fn benches(c: &mut Criterion) {
             )
         });
     }
-    let (ids8, lens8) = batch(8);
-    let encoded8 = model.encode(&ids8, &lens8).unwrap();
+    let encoded8 = model.encode(&batch(8)).unwrap();
     for beams in [1usize, 4] {
         let opts = DecodeOptions {
             num_beams: beams,
