@@ -21,39 +21,52 @@ use rayon::prelude::*;
 use super::isa::Isa;
 use super::ops::exp;
 
-/// Positions the score loop handles together; one AVX-512 register of f32. Key capacities are
+/// Positions the score loop handles together; one AVX-512 register of f32. Capacities are
 /// kept a multiple of it, so the loop needs no tail.
 const LANES: usize = 16;
 
-/// Keys of a sequence of positions, transposed to `[dim][capacity]`: the scores of one query
-/// against all positions are then multiply-adds along contiguous positions, [`LANES`] at a
-/// time, with no horizontal sums (a `[len][dim]` layout needs one 64-wide dot product and a
-/// horizontal sum per position and head). Entries past `len` are zero.
+/// The keys and values of one layer for a sequence of positions, laid out so that a query
+/// reads each head's keys and then its values as one contiguous block, front to back (the
+/// hardware prefetcher follows that; a `[len][dim]` layout jumps `dim` floats per position and
+/// stalls on every one):
+/// - keys transposed, `[dim][capacity]`: a head's scores are multiply-adds along positions,
+///   [`LANES`] at a time, with no horizontal sums;
+/// - values `[heads][capacity][head_dim]`.
+///
+/// Entries past `len` are zero.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Keys {
-    data: Vec<f32>,
+pub struct Memory {
+    keys: Vec<f32>,
+    values: Vec<f32>,
     dim: usize,
+    heads: usize,
     len: usize,
     capacity: usize,
 }
 
-impl Keys {
-    /// No keys yet, of `dim` values each.
-    pub fn new(dim: usize) -> Self {
+impl Memory {
+    /// No positions yet, for `heads` heads over `dim` values.
+    pub fn new(dim: usize, heads: usize) -> Self {
+        assert_eq!(dim % heads.max(1), 0, "heads divide the width");
         Self {
             dim,
+            heads,
             ..Self::default()
         }
     }
 
-    /// The keys `rows` (each `[dim]`) in order.
-    pub fn from_rows<'a>(dim: usize, rows: impl ExactSizeIterator<Item = &'a [f32]>) -> Self {
-        let mut keys = Self::new(dim);
-        keys.reserve(rows.len());
-        for row in rows {
-            keys.push(row);
+    /// The `(key, value)` pairs of `positions` (each `[dim]`), in order.
+    pub fn from_positions<'a>(
+        dim: usize,
+        heads: usize,
+        positions: impl ExactSizeIterator<Item = (&'a [f32], &'a [f32])>,
+    ) -> Self {
+        let mut memory = Self::new(dim, heads);
+        memory.reserve(positions.len());
+        for (key, value) in positions {
+            memory.push(key, value);
         }
-        keys
+        memory
     }
 
     /// Number of positions.
@@ -61,14 +74,25 @@ impl Keys {
         self.len
     }
 
-    /// Appends the key of the next position.
-    pub fn push(&mut self, key: &[f32]) {
-        assert_eq!(key.len(), self.dim, "a key has dim values");
+    fn head_dim(&self) -> usize {
+        self.dim / self.heads
+    }
+
+    /// Appends the key and the value of the next position.
+    pub fn push(&mut self, key: &[f32], value: &[f32]) {
+        assert!(
+            key.len() == self.dim && value.len() == self.dim,
+            "[dim] each"
+        );
         if self.len == self.capacity {
             self.reserve((2 * self.capacity).max(LANES));
         }
-        for (d, &v) in key.iter().enumerate() {
-            self.data[d * self.capacity + self.len] = v;
+        let (cap, hd, j) = (self.capacity, self.head_dim(), self.len);
+        for (d, &k) in key.iter().enumerate() {
+            self.keys[d * cap + j] = k;
+        }
+        for (h, head) in value.chunks(hd).enumerate() {
+            self.values[(h * cap + j) * hd..][..hd].copy_from_slice(head);
         }
         self.len += 1;
     }
@@ -79,65 +103,61 @@ impl Keys {
         if capacity <= self.capacity {
             return;
         }
-        let mut data = vec![0f32; self.dim * capacity];
+        let (old, len, hd) = (self.capacity, self.len, self.head_dim());
+        let mut keys = vec![0f32; self.dim * capacity];
         for d in 0..self.dim {
-            data[d * capacity..][..self.len]
-                .copy_from_slice(&self.data[d * self.capacity..][..self.len]);
+            keys[d * capacity..][..len].copy_from_slice(&self.keys[d * old..][..len]);
         }
-        self.data = data;
-        self.capacity = capacity;
+        let mut values = vec![0f32; self.dim * capacity];
+        for h in 0..self.heads {
+            values[h * capacity * hd..][..len * hd]
+                .copy_from_slice(&self.values[h * old * hd..][..len * hd]);
+        }
+        (self.keys, self.values, self.capacity) = (keys, values, capacity);
     }
 
-    /// Component `d` of every position, zero-padded to a whole number of [`LANES`].
+    /// Component `d` of every key, zero-padded to a whole number of [`LANES`].
     #[inline(always)]
-    fn component(&self, d: usize) -> &[f32] {
-        &self.data[d * self.capacity..][..self.len.div_ceil(LANES) * LANES]
+    fn key_component(&self, d: usize) -> &[f32] {
+        &self.keys[d * self.capacity..][..self.len.div_ceil(LANES) * LANES]
     }
 
-    /// The key of position `j` (for tests).
+    /// Head `h`'s values, `[len][head_dim]`.
+    #[inline(always)]
+    fn head_values(&self, h: usize) -> &[f32] {
+        let hd = self.head_dim();
+        &self.values[h * self.capacity * hd..][..self.len * hd]
+    }
+
+    /// The key and the value of position `j` (for tests).
     #[cfg(test)]
-    fn position(&self, j: usize) -> Vec<f32> {
-        (0..self.dim)
-            .map(|d| self.data[d * self.capacity + j])
-            .collect()
+    fn position(&self, j: usize) -> (Vec<f32>, Vec<f32>) {
+        let key = (0..self.dim).map(|d| self.keys[d * self.capacity + j]);
+        let hd = self.head_dim();
+        let value = (0..self.heads)
+            .flat_map(|h| self.values[(h * self.capacity + j) * hd..][..hd].to_vec());
+        (key.collect(), value.collect())
     }
 }
 
-/// Keys and values, per decoder layer, of a sequence of positions: keys as [`Keys`], values
-/// `[len][dim]`, the heads side by side within a position (the projections' own layout).
+/// Every decoder layer's [`Memory`] of one sequence: a source sentence's (cross-attention) or
+/// a row's earlier steps (self-attention).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeysValues {
-    layers: Vec<(Keys, Vec<f32>)>,
+    layers: Vec<Memory>,
 }
 
 impl KeysValues {
-    /// An empty history for `layers` decoder layers of width `dim`.
-    pub fn empty(layers: usize, dim: usize) -> Self {
+    /// Nothing yet, for `layers` decoder layers of `heads` heads over `dim` values.
+    pub fn empty(layers: usize, dim: usize, heads: usize) -> Self {
         Self {
-            layers: vec![(Keys::new(dim), Vec::new()); layers],
+            layers: vec![Memory::new(dim, heads); layers],
         }
     }
 
-    /// Keys and values already computed, one `(keys, values)` pair per layer.
-    pub fn from_layers(layers: Vec<(Keys, Vec<f32>)>) -> Self {
+    /// Memories already computed, one per layer.
+    pub fn from_layers(layers: Vec<Memory>) -> Self {
         Self { layers }
-    }
-
-    /// A copy that keeps the originals' spare capacity, so that it grows without reallocating
-    /// any sooner than they would.
-    fn copy_with_capacity(&self) -> Self {
-        let copy = |v: &Vec<f32>| {
-            let mut c = Vec::with_capacity(v.capacity());
-            c.extend_from_slice(v);
-            c
-        };
-        Self {
-            layers: self
-                .layers
-                .iter()
-                .map(|(k, v)| (k.clone(), copy(v)))
-                .collect(),
-        }
     }
 }
 
@@ -148,10 +168,11 @@ pub struct StepCache {
 }
 
 impl StepCache {
-    /// Empty histories for `rows` rows of a model with `layers` decoder layers of width `dim`.
-    pub fn new(rows: usize, layers: usize, dim: usize) -> Self {
+    /// Empty histories for `rows` rows of a model with `layers` decoder layers of `heads`
+    /// heads over `dim` values.
+    pub fn new(rows: usize, layers: usize, dim: usize, heads: usize) -> Self {
         Self {
-            rows: vec![KeysValues::empty(layers, dim); rows],
+            rows: vec![KeysValues::empty(layers, dim, heads); rows],
         }
     }
 
@@ -179,7 +200,7 @@ impl StepCache {
                     old[r]
                         .as_ref()
                         .expect("a row is taken only at its last use")
-                        .copy_with_capacity()
+                        .clone()
                 }
             })
             .collect();
@@ -190,7 +211,7 @@ impl StepCache {
 /// (from `qkv`, `[rows][3·dim]`: queries, keys, values) to its history, and returns each row's
 /// attention output over all its steps so far, `[rows][dim]`. Causality needs no mask: the
 /// history only holds earlier steps.
-pub fn self_attend(cache: &mut StepCache, layer: usize, qkv: &[f32], heads: usize) -> Vec<f32> {
+pub fn self_attend(cache: &mut StepCache, layer: usize, qkv: &[f32]) -> Vec<f32> {
     let rows = cache.rows();
     if rows == 0 {
         return Vec::new();
@@ -204,10 +225,9 @@ pub fn self_attend(cache: &mut StepCache, layer: usize, qkv: &[f32], heads: usiz
         .zip(qkv.par_chunks(3 * dim))
         .zip(out.par_chunks_mut(dim))
         .for_each(|((history, qkv), out)| {
-            let (keys, values) = &mut history.layers[layer];
-            keys.push(&qkv[dim..2 * dim]);
-            values.extend_from_slice(&qkv[2 * dim..]);
-            attend_row(&qkv[..dim], keys, values, heads, out);
+            let memory = &mut history.layers[layer];
+            memory.push(&qkv[dim..2 * dim], &qkv[2 * dim..]);
+            attend_row(&qkv[..dim], memory, out);
         });
     out
 }
@@ -220,7 +240,6 @@ pub fn cross_attend(
     layer: usize,
     queries: &[f32],
     dim: usize,
-    heads: usize,
 ) -> Vec<f32> {
     let mut out = vec![0f32; queries.len()];
     let rows = queries.len() / dim;
@@ -234,8 +253,7 @@ pub fn cross_attend(
         .zip(out.par_chunks_mut(dim))
         .enumerate()
         .for_each(|(row, (q, out))| {
-            let (keys, values) = &sources[row / beams].layers[layer];
-            attend_row(q, keys, values, heads, out);
+            attend_row(q, &sources[row / beams].layers[layer], out);
         });
     out
 }
@@ -261,29 +279,32 @@ pub fn encoder_self_attend(qkv: &[f32], lengths: &[usize], heads: usize) -> Vec<
     }
     sentences.into_par_iter().for_each(|(qkv, out)| {
         let positions = || qkv.chunks(3 * dim);
-        let keys = Keys::from_rows(dim, positions().map(|p| &p[dim..2 * dim]));
-        let values: Vec<f32> = positions().flat_map(|p| &p[2 * dim..]).copied().collect();
+        let memory = Memory::from_positions(
+            dim,
+            heads,
+            positions().map(|p| (&p[dim..2 * dim], &p[2 * dim..])),
+        );
         for (p, out) in positions().zip(out.chunks_mut(dim)) {
-            attend_row(&p[..dim], &keys, &values, heads, out);
+            attend_row(&p[..dim], &memory, out);
         }
     });
     out
 }
 
-/// One row's multi-head attention: `q` is `[dim]`, `values` `[len][dim]`, and the result for
-/// each head goes to its slice of `out`.
-fn attend_row(q: &[f32], keys: &Keys, values: &[f32], heads: usize, out: &mut [f32]) {
+/// One row's multi-head attention: `q` is `[dim]`, and the result for each head goes to its
+/// slice of `out`.
+fn attend_row(q: &[f32], memory: &Memory, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         match Isa::active() {
             // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
-            Isa::Avx512 => return unsafe { attend_row_avx512(q, keys, values, heads, out) },
+            Isa::Avx512 => return unsafe { attend_row_avx512(q, memory, out) },
             // SAFETY: as above.
-            Isa::Avx2 => return unsafe { attend_row_avx2(q, keys, values, heads, out) },
+            Isa::Avx2 => return unsafe { attend_row_avx2(q, memory, out) },
             Isa::Generic => {}
         }
     }
-    attend_row_generic(q, keys, values, heads, out)
+    attend_row_generic(q, memory, out)
 }
 
 /// `attend_row_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
@@ -292,8 +313,8 @@ fn attend_row(q: &[f32], keys: &Keys, values: &[f32], heads: usize, out: &mut [f
 /// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn attend_row_avx512(q: &[f32], keys: &Keys, values: &[f32], heads: usize, out: &mut [f32]) {
-    attend_row_generic(q, keys, values, heads, out)
+unsafe fn attend_row_avx512(q: &[f32], memory: &Memory, out: &mut [f32]) {
+    attend_row_generic(q, memory, out)
 }
 
 /// `attend_row_generic` compiled for AVX2, FMA.
@@ -302,45 +323,116 @@ unsafe fn attend_row_avx512(q: &[f32], keys: &Keys, values: &[f32], heads: usize
 /// The CPU has AVX2, FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn attend_row_avx2(q: &[f32], keys: &Keys, values: &[f32], heads: usize, out: &mut [f32]) {
-    attend_row_generic(q, keys, values, heads, out)
+unsafe fn attend_row_avx2(q: &[f32], memory: &Memory, out: &mut [f32]) {
+    attend_row_generic(q, memory, out)
+}
+
+/// Per head: the scores of every position (`q · k · head_dim^-½`), their softmax, and the
+/// weighted sum of the values. Every multiply-add is fused (`mul_add`: an instruction on the
+/// SIMD paths, a correctly rounded library call on the generic one) and every sum runs in
+/// the same order however the loops are blocked, so every path computes the same values.
+#[inline(always)]
+fn attend_row_generic(q: &[f32], memory: &Memory, out: &mut [f32]) {
+    let head_dim = memory.head_dim();
+    let scale = (head_dim as f32).powf(-0.5);
+    let mut weights = vec![0f32; memory.len().div_ceil(LANES) * LANES];
+    for h in 0..memory.heads {
+        let span = h * head_dim..(h + 1) * head_dim;
+        scores(&q[span.clone()], memory, span.start, &mut weights);
+        let weights = &mut weights[..memory.len()];
+        for w in weights.iter_mut() {
+            *w *= scale;
+        }
+        softmax(weights);
+        weighted_sum(weights, memory.head_values(h), &mut out[span]);
+    }
+}
+
+/// `scores[j] = Σ_i q[i] · key_j[first + i]` for every position `j` (and zeros in the padding
+/// past them), [`LANES`] positions per register and up to four registers at a time: each
+/// component's keys are then one contiguous read.
+#[inline(always)]
+fn scores(q: &[f32], memory: &Memory, first: usize, scores: &mut [f32]) {
+    let mut blocks = scores.chunks_mut(4 * LANES);
+    let mut start = 0;
+    for block in blocks.by_ref() {
+        match block.len() / LANES {
+            4 => scores_block::<4>(q, memory, first, start, block),
+            3 => scores_block::<3>(q, memory, first, start, block),
+            2 => scores_block::<2>(q, memory, first, start, block),
+            _ => scores_block::<1>(q, memory, first, start, block),
+        }
+        start += block.len();
+    }
 }
 
 #[inline(always)]
-fn attend_row_generic(q: &[f32], keys: &Keys, values: &[f32], heads: usize, out: &mut [f32]) {
-    let dim = q.len();
-    let head_dim = dim / heads;
-    let len = keys.len();
-    let scale = (head_dim as f32).powf(-0.5);
-    let mut scores = vec![0f32; len.div_ceil(LANES) * LANES];
-    for h in 0..heads {
-        let span = h * head_dim..(h + 1) * head_dim;
-        scores.fill(0.0);
-        for d in span.clone() {
-            let qd = q[d];
-            for (s, &k) in scores.iter_mut().zip(keys.component(d)) {
-                *s += qd * k;
+fn scores_block<const G: usize>(
+    q: &[f32],
+    memory: &Memory,
+    first: usize,
+    start: usize,
+    out: &mut [f32],
+) {
+    let mut acc = [[0f32; LANES]; G];
+    for (i, &qi) in q.iter().enumerate() {
+        let keys = &memory.key_component(first + i)[start..][..G * LANES];
+        for (acc, keys) in acc.iter_mut().zip(keys.chunks_exact(LANES)) {
+            for (a, &k) in acc.iter_mut().zip(keys) {
+                *a = qi.mul_add(k, *a);
             }
         }
-        let scores = &mut scores[..len];
-        let mut max = f32::NEG_INFINITY;
-        for s in scores.iter_mut() {
-            *s *= scale;
-            max = max.max(*s);
-        }
-        let mut sum = 0f32;
-        for s in scores.iter_mut() {
-            *s = exp(*s - max);
-            sum += *s;
-        }
-        let out = &mut out[span.clone()];
-        out.fill(0.0);
-        for (j, &w) in scores.iter().enumerate() {
-            let p = w / sum;
-            for (o, &v) in out.iter_mut().zip(&values[j * dim..][span.clone()]) {
-                *o += p * v;
+    }
+    out.copy_from_slice(acc.as_flattened());
+}
+
+/// `out = Σ_j weights[j] · values[j]` (`values` `[len][head_dim]`), summed in position order;
+/// for the usual head widths the sum stays in registers.
+#[inline(always)]
+fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]) {
+    match out.len() {
+        16 => weighted_sum_fixed::<1>(weights, values, out),
+        32 => weighted_sum_fixed::<2>(weights, values, out),
+        64 => weighted_sum_fixed::<4>(weights, values, out),
+        128 => weighted_sum_fixed::<8>(weights, values, out),
+        head_dim => {
+            out.fill(0.0);
+            for (&p, v) in weights.iter().zip(values.chunks_exact(head_dim)) {
+                for (o, &v) in out.iter_mut().zip(v) {
+                    *o = p.mul_add(v, *o);
+                }
             }
         }
+    }
+}
+
+#[inline(always)]
+fn weighted_sum_fixed<const C: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
+    let mut acc = [[0f32; LANES]; C];
+    for (j, &p) in weights.iter().enumerate() {
+        let v = &values[j * C * LANES..][..C * LANES];
+        for (c, acc) in acc.iter_mut().enumerate() {
+            for (l, a) in acc.iter_mut().enumerate() {
+                *a = p.mul_add(v[c * LANES + l], *a);
+            }
+        }
+    }
+    out.copy_from_slice(acc.as_flattened());
+}
+
+/// `x ← softmax(x)`.
+#[inline(always)]
+fn softmax(x: &mut [f32]) {
+    let max = x
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    let mut sum = 0f32;
+    for v in x.iter_mut() {
+        *v = exp(*v - max);
+        sum += *v;
+    }
+    for v in x.iter_mut() {
+        *v /= sum;
     }
 }
 
@@ -387,12 +479,12 @@ mod tests {
     #[test]
     fn self_attention_matches_the_reference_step_by_step() {
         let (rows, dim, heads, layers) = (3, 40, 4, 2);
-        let mut cache = StepCache::new(rows, layers, dim);
+        let mut cache = StepCache::new(rows, layers, dim, heads);
         let mut keys = vec![Vec::new(); rows];
         let mut vals = vec![Vec::new(); rows];
-        for step in 0..5 {
+        for step in 0..20 {
             let qkv = values(rows * 3 * dim, step);
-            let out = self_attend(&mut cache, 1, &qkv, heads);
+            let out = self_attend(&mut cache, 1, &qkv);
             for r in 0..rows {
                 let row = &qkv[r * 3 * dim..(r + 1) * 3 * dim];
                 keys[r].extend_from_slice(&row[dim..2 * dim]);
@@ -404,13 +496,13 @@ mod tests {
             }
         }
         // Layer 0 was never written.
-        assert!(cache.rows.iter().all(|h| h.layers[0].0.len() == 0));
+        assert!(cache.rows.iter().all(|h| h.layers[0].len() == 0));
     }
 
     #[test]
     fn encoder_rows_attend_within_their_own_sentence() {
-        let (dim, heads) = (32, 4);
-        let lengths = [3, 1, 20];
+        let (dim, heads) = (128, 2);
+        let lengths = [3, 1, 70];
         let rows: usize = lengths.iter().sum();
         let qkv = values(rows * 3 * dim, 3);
         let out = encoder_self_attend(&qkv, &lengths, heads);
@@ -436,35 +528,38 @@ mod tests {
     }
 
     #[test]
-    fn keys_keep_their_positions_as_they_grow() {
-        let dim = 3;
-        let all = values(40 * dim, 5);
-        let mut keys = Keys::new(dim);
-        for (j, key) in all.chunks(dim).enumerate() {
-            keys.push(key);
-            assert_eq!(keys.len(), j + 1);
+    fn memory_keeps_its_positions_as_it_grows() {
+        let (dim, heads) = (6, 2);
+        let all = values(40 * 2 * dim, 5);
+        let pairs = || all.chunks(2 * dim).map(|p| (&p[..dim], &p[dim..]));
+        let mut grown = Memory::new(dim, heads);
+        for (j, (key, value)) in pairs().enumerate() {
+            grown.push(key, value);
+            assert_eq!(grown.len(), j + 1);
         }
-        for (j, key) in all.chunks(dim).enumerate() {
-            assert_eq!(keys.position(j), key);
-        }
-        let built = Keys::from_rows(dim, all.chunks(dim));
-        for (j, key) in all.chunks(dim).enumerate() {
-            assert_eq!(built.position(j), key);
+        let built = Memory::from_positions(dim, heads, pairs());
+        for (j, (key, value)) in pairs().enumerate() {
+            assert_eq!(grown.position(j), (key.to_vec(), value.to_vec()));
+            assert_eq!(built.position(j), (key.to_vec(), value.to_vec()));
         }
     }
 
     #[test]
     fn select_moves_single_uses_and_copies_repeats() {
-        let mut cache = StepCache::new(3, 1, 1);
+        let mut cache = StepCache::new(3, 1, 1, 1);
         for (r, h) in cache.rows.iter_mut().enumerate() {
-            h.layers[0].1.push(r as f32);
+            h.layers[0].push(&[r as f32], &[r as f32]);
         }
-        let moved = cache.rows[2].layers[0].1.as_ptr();
+        let moved = cache.rows[2].layers[0].keys.as_ptr();
         cache.select(&[2, 0, 0]);
-        let firsts: Vec<f32> = cache.rows.iter().map(|h| h.layers[0].1[0]).collect();
+        let firsts: Vec<f32> = cache
+            .rows
+            .iter()
+            .map(|h| h.layers[0].position(0).0[0])
+            .collect();
         assert_eq!(firsts, vec![2.0, 0.0, 0.0]);
         assert_eq!(
-            cache.rows[0].layers[0].1.as_ptr(),
+            cache.rows[0].layers[0].keys.as_ptr(),
             moved,
             "a single use is a move"
         );
@@ -476,19 +571,24 @@ mod tests {
         let sources: Vec<Arc<KeysValues>> = (0..2)
             .map(|s| {
                 let len = 4 + 15 * s as usize;
-                let keys = values(len * dim, 10 + s);
-                Arc::new(KeysValues::from_layers(vec![(
-                    Keys::from_rows(dim, keys.chunks(dim)),
-                    values(len * dim, 20 + s),
-                )]))
+                let (keys, vals) = (values(len * dim, 10 + s), values(len * dim, 20 + s));
+                let memory =
+                    Memory::from_positions(dim, heads, keys.chunks(dim).zip(vals.chunks(dim)));
+                Arc::new(KeysValues::from_layers(vec![memory]))
             })
             .collect();
         let queries = values(2 * beams * dim, 7);
-        let out = cross_attend(&sources, 0, &queries, dim, heads);
+        let out = cross_attend(&sources, 0, &queries, dim);
         for r in 0..2 * beams {
-            let (k, v) = &sources[r / beams].layers[0];
-            let k: Vec<f32> = (0..k.len()).flat_map(|j| k.position(j)).collect();
-            let want = reference(&queries[r * dim..(r + 1) * dim], &k, v, heads);
+            let memory = &sources[r / beams].layers[0];
+            let (k, v): (Vec<Vec<f32>>, Vec<Vec<f32>>) =
+                (0..memory.len()).map(|j| memory.position(j)).unzip();
+            let want = reference(
+                &queries[r * dim..(r + 1) * dim],
+                &k.concat(),
+                &v.concat(),
+                heads,
+            );
             for (a, b) in out[r * dim..(r + 1) * dim].iter().zip(&want) {
                 assert!((a - b).abs() < 1e-5, "row {r}: {a} vs {b}");
             }

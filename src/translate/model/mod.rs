@@ -31,7 +31,7 @@ pub(crate) mod ops;
 pub mod weights;
 
 use crate::translate::config::{Activation, MarianConfig};
-use attention::{Keys, KeysValues, StepCache};
+use attention::{KeysValues, Memory, StepCache};
 pub use isa::{Isa, IsaError};
 use kernels::PackedWeights;
 use ops::Norm;
@@ -255,8 +255,8 @@ impl CrossAttention {
         })
     }
 
-    /// Keys and values of the encoder output, one `(keys, values)` pair per sentence.
-    fn memory(&self, encoded: &EncodedBatch) -> Vec<(Keys, Vec<f32>)> {
+    /// Keys and values of the encoder output, one [`Memory`] per sentence.
+    fn memory(&self, encoded: &EncodedBatch) -> Vec<Memory> {
         let dim = encoded.dim;
         let kv = self.kv.apply(&encoded.hidden);
         let mut positions = kv.chunks(2 * dim);
@@ -265,9 +265,8 @@ impl CrossAttention {
             .iter()
             .map(|&len| {
                 let sentence: Vec<&[f32]> = positions.by_ref().take(len).collect();
-                let keys = Keys::from_rows(dim, sentence.iter().map(|p| &p[..dim]));
-                let values = sentence.iter().flat_map(|p| &p[dim..]).copied().collect();
-                (keys, values)
+                let pairs = sentence.iter().map(|p| (&p[..dim], &p[dim..]));
+                Memory::from_positions(dim, self.heads, pairs)
             })
             .collect()
     }
@@ -370,13 +369,13 @@ impl DecoderLayer {
     ) -> Vec<f32> {
         let dim = self.self_attn.out.weights.n();
         let qkv = self.self_attn.qkv.apply(x);
-        let ctx = attention::self_attend(history, index, &qkv, self.self_attn.heads);
+        let ctx = attention::self_attend(history, index, &qkv);
         let x = self
             .self_attn
             .out
             .add_and_normalize(&ctx, x, &self.self_attn_norm);
         let q = self.cross_attn.q.apply(&x);
-        let ctx = attention::cross_attend(sources, index, &q, dim, self.cross_attn.heads);
+        let ctx = attention::cross_attend(sources, index, &q, dim);
         let x = self
             .cross_attn
             .out
@@ -457,6 +456,7 @@ pub struct MarianModel {
     /// [`sinusoidal_positions`], `[max_positions][d_model]`.
     positions: Vec<f32>,
     d_model: usize,
+    decoder_heads: usize,
     encoder: Vec<EncoderLayer>,
     decoder: Vec<DecoderLayer>,
     /// The shared embedding matrix, `[vocab, d_model]` (the embedding lookups read it).
@@ -505,6 +505,7 @@ impl MarianModel {
             },
             positions: sinusoidal_positions(cfg.max_position_embeddings, d),
             d_model: d,
+            decoder_heads: cfg.decoder_attention_heads,
             encoder,
             decoder,
             shared,
@@ -589,7 +590,7 @@ impl MarianModel {
                 .into_iter()
                 .map(|layers| Arc::new(KeysValues::from_layers(layers)))
                 .collect(),
-            history: StepCache::new(0, self.decoder.len(), self.d_model),
+            history: StepCache::new(0, self.decoder.len(), self.d_model, self.decoder_heads),
             position: 0,
             logits: Vec::new(),
         })
@@ -621,7 +622,8 @@ impl MarianModel {
                     state.history.rows()
                 );
             }
-            state.history = StepCache::new(rows, self.decoder.len(), self.d_model);
+            state.history =
+                StepCache::new(rows, self.decoder.len(), self.d_model, self.decoder_heads);
         }
         for (i, layer) in self.decoder.iter().enumerate() {
             x = layer.step(i, &x, &mut state.history, &state.sources);
