@@ -218,6 +218,10 @@ impl PackedWeights {
         out: &SendPtr,
     ) {
         let cols = (self.n - p * NR).min(NR);
+        let mut panel_bias = [0f32; NR];
+        if let Some(b) = bias {
+            panel_bias[..cols].copy_from_slice(&b[p * NR..p * NR + cols]);
+        }
         let tile_rows = self.tile_rows();
         let groups = m.div_ceil(tile_rows);
         let mut r = 0;
@@ -228,15 +232,14 @@ impl PackedWeights {
             let mut acc = [[0f32; NR]; MR];
             self.tile(p, g, input, r, rows, &mut acc);
             for (i, row_acc) in acc.iter().enumerate().take(rows) {
-                let base = (r + i) * self.n + p * NR;
-                for j in 0..cols {
-                    let mut v = row_acc[j];
-                    if let Some(b) = bias {
-                        v += b[p * NR + j];
-                    }
-                    // SAFETY: `base + j < m · n` (row r+i < m, column p·NR+j < n), and each
-                    // (row, column) is written by the one task that owns panel p.
-                    unsafe { *out.0.add(base + j) = v };
+                // SAFETY: row r+i < m and columns p·NR .. p·NR+cols < n, so the slice lies in
+                // `out` (m · n values); only the task that owns panel p touches these columns,
+                // so no other reference to them exists while this one lives.
+                let out_row = unsafe {
+                    std::slice::from_raw_parts_mut(out.0.add((r + i) * self.n + p * NR), cols)
+                };
+                for ((o, &a), &b) in out_row.iter_mut().zip(row_acc).zip(&panel_bias) {
+                    *o = a + b;
                 }
             }
             r += rows;
