@@ -11,7 +11,7 @@
 //! Contracts: [`max`] is exact; [`exp_sum`] differs from the sequential `Σ exp` by the
 //! rounding of a different summation order and an exp accurate to about 2 ulp (`ops::exp`) (it only ever
 //! feeds a log-sum-exp, which shifts a whole row by one constant, so no ranking within a row
-//! depends on it); [`top_k`] is exact, ties to the lower index.
+//! depends on it); the best `k` of [`summarize`] are exact, ties to the lower index.
 
 use crate::translate::model::ops::exp;
 use crate::translate::model::Isa;
@@ -126,7 +126,7 @@ fn exp_sum_generic(row: &[f32], shift: f32) -> f32 {
 }
 
 /// What decoding needs to know of one row: its largest value, `Σ exp(v − max)`, and its
-/// best `k` entries (as [`top_k`]).
+/// best `k` entries, best first, ties to the lower index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowSummary {
     pub max: f32,
@@ -134,7 +134,7 @@ pub struct RowSummary {
     pub best: Vec<(f32, usize)>,
 }
 
-/// [`max`], [`exp_sum`] and [`top_k`] of a row in one pass over memory: the row is walked in
+/// [`max`], [`exp_sum`] and the best `k` entries of a row in one pass over memory: the row is walked in
 /// blocks small enough to stay in the L1 cache, and the sum kept relative to the running
 /// maximum (rescaled when it grows, as in online softmax). A row of logits is larger than the
 /// L2 cache, so three separate passes would read it from memory three times.
@@ -154,12 +154,8 @@ pub fn summarize(row: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> RowSumm
         if running_max > f32::NEG_INFINITY {
             sum += exp_sum(block, running_max);
         }
-        let block_best = top_k(block, k, |j| skip(b * BLOCK + j));
-        best = merge_best(
-            best,
-            block_best.into_iter().map(|(v, j)| (v, b * BLOCK + j)),
-            k,
-        );
+        // The running best carry over: its k-th value already excludes most of the block.
+        top_k_into(block, b * BLOCK, k, &skip, &mut best);
     }
     RowSummary {
         max: running_max,
@@ -190,10 +186,25 @@ pub fn merge_best(
 /// The `k` largest entries of `row` as `(value, index)`, best first, ties to the lower index,
 /// skipping indices for which `skip` is true (called only for entries that would otherwise
 /// enter the result).
-pub fn top_k(row: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> Vec<(f32, usize)> {
-    let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+#[cfg(test)]
+fn top_k(row: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> Vec<(f32, usize)> {
+    let mut best = Vec::with_capacity(k + 1);
+    top_k_into(row, 0, k, &skip, &mut best);
+    best
+}
+
+/// Merges the entries of `row`, whose first index is `offset`, into `best` (the best `k` of
+/// the entries before `offset`, best first), skipping indices for which `skip` is true
+/// (called only for entries that would otherwise enter the result).
+fn top_k_into(
+    row: &[f32],
+    offset: usize,
+    k: usize,
+    skip: &impl Fn(usize) -> bool,
+    best: &mut Vec<(f32, usize)>,
+) {
     if k == 0 {
-        return best;
+        return;
     }
     let consider = |best: &mut Vec<(f32, usize)>, v: f32, i: usize| {
         if best.len() == k && v.partial_cmp(&best[k - 1].0) != Some(std::cmp::Ordering::Greater) {
@@ -221,14 +232,13 @@ pub fn top_k(row: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> Vec<(f32, u
         }
         if above > 0 || best.len() < k {
             for (j, &v) in chunk.iter().enumerate() {
-                consider(&mut best, v, c * LANES + j);
+                consider(best, v, offset + c * LANES + j);
             }
         }
     }
     for (j, &v) in row[tail_start..].iter().enumerate() {
-        consider(&mut best, v, tail_start + j);
+        consider(best, v, offset + tail_start + j);
     }
-    best
 }
 
 #[cfg(test)]
