@@ -82,6 +82,9 @@ fn generic_tile(
     acc: &mut [[f32; NR]; MR],
 ) {
     assert!(rows <= MR && x.len() >= rows * k);
+    for row in acc.iter_mut().take(rows) {
+        row.fill(0.0);
+    }
     for kk in 0..k {
         let w = weights(kk);
         for (i, row) in acc.iter_mut().enumerate().take(rows) {

@@ -38,7 +38,8 @@ pub(super) struct Panels {
     data: Vec<i8>,
     /// Per column of the output (padded to whole panels with zeros): the weight scale.
     scales: Vec<f32>,
-    /// Per column: `128 · Σ qw`, the correction of the shifted inputs (VNNI only).
+    /// Per column: `128 · Σ qw`, the correction of the shifted inputs (zero for the tiles that
+    /// read inputs unshifted).
     shift_correction: Vec<i32>,
 }
 
@@ -105,7 +106,12 @@ impl Panels {
                     }
                 }
             });
-        let shift_correction = sums.iter().map(|s| 128 * s).collect();
+        let shift = if matches!(kernel, Kernel::Vnni512 | Kernel::AvxVnni) {
+            128
+        } else {
+            0
+        };
+        let shift_correction = sums.iter().map(|s| shift * s).collect();
         Self {
             kernel,
             k4,
@@ -166,49 +172,66 @@ impl Panels {
         // A group of four k steps is 128 bytes: two lines per step.
         let next = prefetch_target(&self.data, (p + 1) * k4 * NR, g, k4 / 4, 2);
         let xs = &x.data[r * k4..(r + rows) * k4];
-        let mut sums = [[0i32; NR]; MR];
+        let scales = Dequantize {
+            rows: &x.scales[r..r + rows],
+            columns: self.scales[p * NR..(p + 1) * NR]
+                .try_into()
+                .expect("NR scales"),
+            correction: self.shift_correction[p * NR..(p + 1) * NR]
+                .try_into()
+                .expect("NR corrections"),
+        };
         match self.kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Vnni512` is chosen only when the CPU has AVX-512 VNNI; bounds are
             // checked in the tile.
-            Kernel::Vnni512 => unsafe { x86::tile_vnni512(xs, k4, rows, panel, next, &mut sums) },
+            Kernel::Vnni512 => unsafe { x86::tile_vnni512(xs, k4, panel, next, &scales, acc) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `AvxVnni` is chosen only when the CPU has AVX-VNNI; bounds are checked
             // in the tile.
-            Kernel::AvxVnni => unsafe { x86::tile_avx_vnni(xs, k4, rows, panel, next, &mut sums) },
+            Kernel::AvxVnni => unsafe { x86::tile_avx_vnni(xs, k4, panel, next, &scales, acc) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx2` is chosen only when the CPU has AVX2; bounds are checked there.
-            Kernel::Avx2 => unsafe { x86::tile_avx2(xs, k4, rows, panel, next, &mut sums) },
-            _ => tile_generic(xs, k4, rows, panel, &mut sums),
-        }
-        let columns = &self.scales[p * NR..(p + 1) * NR];
-        let correction = &self.shift_correction[p * NR..(p + 1) * NR];
-        let shifted = self.shifted();
-        for i in 0..rows {
-            let row_scale = x.scales[r + i];
-            for j in 0..NR {
-                let sum = if shifted {
-                    sums[i][j] - correction[j]
-                } else {
-                    sums[i][j]
-                };
-                acc[i][j] = sum as f32 * (row_scale * columns[j]);
-            }
+            Kernel::Avx2 => unsafe { x86::tile_avx2(xs, k4, panel, next, &scales, acc) },
+            _ => tile_generic(xs, k4, panel, &scales, acc),
         }
     }
 }
 
+/// What turns a tile's integer sums into f32: `(sum − correction[j]) · (rows[i] · columns[j])`
+/// for row `i` and column `j` of the tile, the same operations on every path.
+struct Dequantize<'a> {
+    /// The input rows' scales (one per row of the tile).
+    rows: &'a [f32],
+    /// The panel's columns' weight scales.
+    columns: &'a [f32; NR],
+    /// The panel's columns' shift corrections.
+    correction: &'a [i32; NR],
+}
+
+impl Dequantize<'_> {
+    #[inline(always)]
+    fn value(&self, i: usize, j: usize, sum: i32) -> f32 {
+        (sum - self.correction[j]) as f32 * (self.rows[i] * self.columns[j])
+    }
+}
+
 /// The portable integer tile.
-fn tile_generic(x: &[i8], k4: usize, rows: usize, panel: &[i8], sums: &mut [[i32; NR]; MR]) {
+fn tile_generic(x: &[i8], k4: usize, panel: &[i8], scales: &Dequantize, acc: &mut [[f32; NR]; MR]) {
+    let rows = scales.rows.len();
     assert!(rows <= MR && x.len() >= rows * k4 && panel.len() >= k4 * NR);
-    for g in 0..k4 / 4 {
-        let w = &panel[g * 4 * NR..(g + 1) * 4 * NR];
-        for (i, row) in sums.iter_mut().enumerate().take(rows) {
+    for (i, out) in acc.iter_mut().enumerate().take(rows) {
+        let mut sums = [0i32; NR];
+        for g in 0..k4 / 4 {
+            let w = &panel[g * 4 * NR..(g + 1) * 4 * NR];
             let xs = &x[i * k4 + g * 4..][..4];
-            for (j, s) in row.iter_mut().enumerate() {
+            for (j, s) in sums.iter_mut().enumerate() {
                 let wj = &w[j * 4..j * 4 + 4];
                 *s += (0..4).map(|b| xs[b] as i32 * wj[b] as i32).sum::<i32>();
             }
+        }
+        for (j, (o, &s)) in out.iter_mut().zip(&sums).enumerate() {
+            *o = scales.value(i, j, s);
         }
     }
 }
@@ -217,7 +240,35 @@ fn tile_generic(x: &[i8], k4: usize, rows: usize, panel: &[i8], sums: &mut [[i32
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{MR, NR};
+    use super::{Dequantize, MR, NR};
+
+    /// Dequantizes 16 sums of row `i` (columns `j .. j + 16`) into `out`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; `j + 16 ≤ NR`, `i < scales.rows.len()`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn dequantize16(c: __m512i, scales: &Dequantize, i: usize, j: usize, out: *mut f32) {
+        let correction = _mm512_loadu_si512(scales.correction.as_ptr().add(j) as *const _);
+        let columns = _mm512_loadu_ps(scales.columns.as_ptr().add(j));
+        let scale = _mm512_mul_ps(_mm512_set1_ps(scales.rows[i]), columns);
+        let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(c, correction));
+        _mm512_storeu_ps(out, _mm512_mul_ps(sums, scale));
+    }
+
+    /// Dequantizes 8 sums of row `i` (columns `j .. j + 8`) into `out`.
+    ///
+    /// # Safety
+    /// The CPU has AVX2; `j + 8 ≤ NR`, `i < scales.rows.len()`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn dequantize8(c: __m256i, scales: &Dequantize, i: usize, j: usize, out: *mut f32) {
+        let correction = _mm256_loadu_si256(scales.correction.as_ptr().add(j) as *const __m256i);
+        let columns = _mm256_loadu_ps(scales.columns.as_ptr().add(j));
+        let scale = _mm256_mul_ps(_mm256_set1_ps(scales.rows[i]), columns);
+        let sums = _mm256_cvtepi32_ps(_mm256_sub_epi32(c, correction));
+        _mm256_storeu_ps(out, _mm256_mul_ps(sums, scale));
+    }
 
     /// The four input bytes of group `g` of row `i`, broadcast as one i32.
     ///
@@ -236,11 +287,12 @@ mod x86 {
     pub(super) unsafe fn tile_vnni512(
         x: &[i8],
         k4: usize,
-        rows: usize,
         panel: &[i8],
         prefetch: Option<*const u8>,
-        sums: &mut [[i32; NR]; MR],
+        scales: &Dequantize,
+        acc: &mut [[f32; NR]; MR],
     ) {
+        let rows = scales.rows.len();
         assert!((1..=MR).contains(&rows) && x.len() >= rows * k4 && panel.len() >= k4 * NR);
         let mut c = [[_mm512_setzero_si512(); 2]; MR];
         let (xp, w) = (x.as_ptr(), panel.as_ptr());
@@ -262,8 +314,8 @@ mod x86 {
         }
         by_rows!(rows, run, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
         for i in 0..rows {
-            _mm512_storeu_si512(sums[i].as_mut_ptr() as *mut _, c[i][0]);
-            _mm512_storeu_si512(sums[i].as_mut_ptr().add(16) as *mut _, c[i][1]);
+            dequantize16(c[i][0], scales, i, 0, acc[i].as_mut_ptr());
+            dequantize16(c[i][1], scales, i, 16, acc[i].as_mut_ptr().add(16));
         }
     }
 
@@ -276,11 +328,12 @@ mod x86 {
     pub(super) unsafe fn tile_avx_vnni(
         x: &[i8],
         k4: usize,
-        rows: usize,
         panel: &[i8],
         prefetch: Option<*const u8>,
-        sums: &mut [[i32; NR]; MR],
+        scales: &Dequantize,
+        acc: &mut [[f32; NR]; MR],
     ) {
+        let rows = scales.rows.len();
         assert!((1..=6).contains(&rows) && x.len() >= rows * k4 && panel.len() >= k4 * NR);
         let (xp, w) = (x.as_ptr(), panel.as_ptr());
         for half in 0..2 {
@@ -304,9 +357,9 @@ mod x86 {
             }
             by_rows!(rows, run, [1, 2, 3, 4, 5, 6]);
             for i in 0..rows {
-                let out = sums[i].as_mut_ptr().add(half * 16);
-                _mm256_storeu_si256(out as *mut __m256i, c[i][0]);
-                _mm256_storeu_si256(out.add(8) as *mut __m256i, c[i][1]);
+                let out = acc[i].as_mut_ptr().add(half * 16);
+                dequantize8(c[i][0], scales, i, half * 16, out);
+                dequantize8(c[i][1], scales, i, half * 16 + 8, out.add(8));
             }
         }
     }
@@ -319,11 +372,12 @@ mod x86 {
     pub(super) unsafe fn tile_avx2(
         x: &[i8],
         k4: usize,
-        rows: usize,
         panel: &[i8],
         prefetch: Option<*const u8>,
-        sums: &mut [[i32; NR]; MR],
+        scales: &Dequantize,
+        acc: &mut [[f32; NR]; MR],
     ) {
+        let rows = scales.rows.len();
         assert!((1..=4).contains(&rows) && x.len() >= rows * k4 && panel.len() >= k4 * NR);
         let ones = _mm256_set1_epi16(1);
         let (xp, w) = (x.as_ptr(), panel.as_ptr());
@@ -351,9 +405,9 @@ mod x86 {
             }
             by_rows!(rows, run, [1, 2, 3, 4]);
             for i in 0..rows {
-                let out = sums[i].as_mut_ptr().add(half * 16);
-                _mm256_storeu_si256(out as *mut __m256i, c[i][0]);
-                _mm256_storeu_si256(out.add(8) as *mut __m256i, c[i][1]);
+                let out = acc[i].as_mut_ptr().add(half * 16);
+                dequantize8(c[i][0], scales, i, half * 16, out);
+                dequantize8(c[i][1], scales, i, half * 16 + 8, out.add(8));
             }
         }
     }

@@ -224,12 +224,13 @@ impl PackedWeights {
         }
         let tile_rows = self.tile_rows();
         let groups = m.div_ceil(tile_rows);
+        // Each tile writes every column of its rows: zeroed once, not per tile.
+        let mut acc = [[0f32; NR]; MR];
         let mut r = 0;
         for g in 0..groups {
             // Rows in groups of at most `tile_rows`, as even as possible (64 = 6 × ~11, not
             // 5 × 12 and a poorly used 4).
             let rows = (m - r) / (groups - g);
-            let mut acc = [[0f32; NR]; MR];
             self.tile(p, g, input, r, rows, &mut acc);
             for (i, row_acc) in acc.iter().enumerate().take(rows) {
                 // SAFETY: row r+i < m and columns p·NR .. p·NR+cols < n, so the slice lies in
