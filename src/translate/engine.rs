@@ -203,7 +203,8 @@ impl Engine {
     }
 
     /// Decodes one batch of source token-id sequences (each ending with `</s>`), returning one
-    /// hypothesis per source, in order. Sequences of different lengths are padded and masked.
+    /// hypothesis per source, in order. Sequences of different lengths need no padding (see
+    /// [`MarianModel::encode`]).
     pub fn generate(
         &self,
         batch: &[&[u32]],

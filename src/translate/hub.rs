@@ -19,13 +19,6 @@ pub enum ModelSource {
     Dir(PathBuf),
 }
 
-impl ModelSource {
-    /// The default preset's model at its pinned revision (see [`super::presets`]).
-    pub fn default_model() -> Self {
-        super::presets::source(None, None)
-    }
-}
-
 /// The weights file of a model, by format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WeightsFile {

@@ -1,5 +1,6 @@
-//! The attention of one decoding step, computed on the host: self-attention over the rows'
-//! earlier steps, and cross-attention over their source sentence.
+//! Attention computed on the host, one row (one query position) at a time: a decoding step's
+//! self-attention over the row's earlier steps and cross-attention over its source sentence,
+//! and the encoder's self-attention within each sentence.
 //!
 //! Why our own rather than candle ops: at each step every (row, head) pair is a product of one
 //! query with a few dozen 64-wide keys — far too small for a matrix-product call. Through
@@ -7,12 +8,13 @@
 //! key/value cache concatenated with the step's entries, then gathered again to reorder beams
 //! (two full copies of the cache per layer per step). Here each row's history grows in place,
 //! reordering beams moves rows instead of copying them (a row is copied only when two beams
-//! continue from it, as CTranslate2's gather would copy all of them), and one head's attention
-//! is two short loops over contiguous memory.
+//! continue from it, as CTranslate2's gather would copy all of them), and each head's keys and
+//! values are one contiguous block ([`Memory`]) read front to back with the sums in registers.
 //!
 //! Contract: per head, `softmax(q kᵀ · d_head^-½) v`, equal to the tensor formulation up to
-//! the rounding of a different summation order. Source padding is left out rather than
-//! masked, which is the same thing: a masked score gets exactly zero weight.
+//! the rounding of a different summation order. Padding never enters: each row attends to
+//! exactly its own sentence's positions, which is what masking padding computes (a masked
+//! score gets exactly zero weight).
 
 use std::sync::Arc;
 

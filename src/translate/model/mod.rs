@@ -3,14 +3,14 @@
 //! A post-norm Transformer (Vaswani et al., 2017) with sinusoidal positions, SiLU feed-forward
 //! layers and one embedding matrix shared by encoder input, decoder input and output
 //! projection. Compared with `candle-transformers`' reading of it, this implementation:
-//! - masks padding in the encoder and in cross-attention, so a batch of sentences of different
-//!   lengths gives each sentence exactly what it would get alone;
+//! - pads nothing: the sentences of a batch are laid end to end and each attends only to its
+//!   own positions, so a batch of sentences of different lengths gives each sentence what it
+//!   would get alone, without computing padding rows;
 //! - computes each layer's cross-attention keys and values once per batch (not per step);
 //! - keeps a self-attention key/value cache whose rows can be reordered (beam search) or dropped
 //!   (finished sentences leave the batch), where the cache grows in place and reordering moves
 //!   rows;
-//! - holds activations on the host as rows (`[rows][dim]`, row-major), the sentences of a batch
-//!   laid end to end without padding: every projection is one 2-D matrix product over all rows
+//! - holds activations on the host as rows (`[rows][dim]`, row-major): every projection is one 2-D matrix product over all rows
 //!   through the packed [`kernels`] (weights in f32, f16 or int8, for the [`Isa`] chosen at
 //!   load; the query/key/value projections of self-attention fused into one), attention is
 //!   computed per row ([`attention`]) and the residual connections, layer norms and activations
