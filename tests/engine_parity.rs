@@ -280,3 +280,17 @@ fn batch_size_does_not_change_any_output() {
         }
     }
 }
+
+#[test]
+fn a_sentence_encodes_to_the_same_bits_in_any_batch() {
+    // Nothing is padded and every row's arithmetic is fixed, so the batch a sentence shares
+    // (longer or shorter neighbours, its position) changes none of its encoder output.
+    let sources = flores_ids();
+    let aren = engine("aren", WeightsFormat::Safetensors);
+    let lines: Vec<&[u32]> = sources[200..240].iter().map(|s| s.as_slice()).collect();
+    let batch = aren.encode(&lines).unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        let alone = aren.encode(&[line]).unwrap();
+        assert_eq!(alone.sentence(0), batch.sentence(i), "sentence {i}");
+    }
+}
