@@ -286,9 +286,11 @@ pub fn encoder_self_attend(qkv: &[f32], lengths: &[usize], heads: usize) -> Vec<
             heads,
             positions().map(|p| (&p[dim..2 * dim], &p[2 * dim..])),
         );
-        for (p, out) in positions().zip(out.chunks_mut(dim)) {
-            attend_row(&p[..dim], &memory, out);
-        }
+        // Rows in parallel too: a batch may be one long sentence.
+        qkv.par_chunks(3 * dim)
+            .zip(out.par_chunks_mut(dim))
+            .with_min_len(8)
+            .for_each(|(p, out)| attend_row(&p[..dim], &memory, out));
     });
     out
 }
