@@ -13,80 +13,20 @@
 //! feeds a log-sum-exp, which shifts a whole row by one constant, so no ranking within a row
 //! depends on it); the best `k` of [`summarize`] are exact, ties to the lower index.
 
+use crate::translate::model::isa::compiled_for_active_isa;
 use crate::translate::model::ops::exp;
-use crate::translate::model::Isa;
 
 /// Lanes processed together; wide enough for one AVX-512 register of f32.
 const LANES: usize = 16;
 
-/// The largest value of `row` (−∞ for an empty row; NaNs are ignored).
-pub fn max(row: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        match Isa::active() {
-            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
-            Isa::Avx512 => return unsafe { max_avx512(row) },
-            // SAFETY: as above.
-            Isa::Avx2 => return unsafe { max_avx2(row) },
-            Isa::Generic => {}
-        }
-    }
-    max_generic(row)
+compiled_for_active_isa! {
+    /// The largest value of `row` (−∞ for an empty row; NaNs are ignored).
+    pub fn max(row: &[f32]) -> f32 => max_generic
 }
 
-/// `Σ exp(v − shift)` over `row`.
-pub fn exp_sum(row: &[f32], shift: f32) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        match Isa::active() {
-            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
-            Isa::Avx512 => return unsafe { exp_sum_avx512(row, shift) },
-            // SAFETY: as above.
-            Isa::Avx2 => return unsafe { exp_sum_avx2(row, shift) },
-            Isa::Generic => {}
-        }
-    }
-    exp_sum_generic(row, shift)
-}
-
-/// `max_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn max_avx512(row: &[f32]) -> f32 {
-    max_generic(row)
-}
-
-/// `max_generic` compiled for AVX2.
-///
-/// # Safety
-/// The CPU has AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn max_avx2(row: &[f32]) -> f32 {
-    max_generic(row)
-}
-
-/// `exp_sum_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn exp_sum_avx512(row: &[f32], shift: f32) -> f32 {
-    exp_sum_generic(row, shift)
-}
-
-/// `exp_sum_generic` compiled for AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn exp_sum_avx2(row: &[f32], shift: f32) -> f32 {
-    exp_sum_generic(row, shift)
+compiled_for_active_isa! {
+    /// `Σ exp(v − shift)` over `row`.
+    pub fn exp_sum(row: &[f32], shift: f32) -> f32 => exp_sum_generic
 }
 
 #[inline(always)]

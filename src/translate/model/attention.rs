@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::isa::Isa;
+use super::isa::compiled_for_active_isa;
 use super::ops::exp;
 
 /// Positions the score loop handles together; one AVX-512 register of f32. Capacities are
@@ -295,40 +295,10 @@ pub fn encoder_self_attend(qkv: &[f32], lengths: &[usize], heads: usize) -> Vec<
     out
 }
 
-/// One row's multi-head attention: `q` is `[dim]`, and the result for each head goes to its
-/// slice of `out`.
-fn attend_row(q: &[f32], memory: &Memory, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        match Isa::active() {
-            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
-            Isa::Avx512 => return unsafe { attend_row_avx512(q, memory, out) },
-            // SAFETY: as above.
-            Isa::Avx2 => return unsafe { attend_row_avx2(q, memory, out) },
-            Isa::Generic => {}
-        }
-    }
-    attend_row_generic(q, memory, out)
-}
-
-/// `attend_row_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn attend_row_avx512(q: &[f32], memory: &Memory, out: &mut [f32]) {
-    attend_row_generic(q, memory, out)
-}
-
-/// `attend_row_generic` compiled for AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn attend_row_avx2(q: &[f32], memory: &Memory, out: &mut [f32]) {
-    attend_row_generic(q, memory, out)
+compiled_for_active_isa! {
+    /// One row's multi-head attention: `q` is `[dim]`, and the result for each head goes to
+    /// its slice of `out`.
+    fn attend_row(q: &[f32], memory: &Memory, out: &mut [f32]) => attend_row_generic
 }
 
 /// Per head: the scores of every position (`q · k · head_dim^-½`), their softmax, and the

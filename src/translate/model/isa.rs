@@ -3,7 +3,8 @@
 //! A model picks its [`Isa`] once, when it is loaded ([`Isa::select`]: the best one present,
 //! or the one `NASHRA_CPU=avx512|avx2|generic` forces, for tests and benchmarks), packs its
 //! weights for it and records it as the [`Isa::active`] one, which the vocabulary-sized logit
-//! passes and the host attention read. Those passes compute the same values on every path
+//! passes, the host attention and the activations read (each through
+//! `compiled_for_active_isa!`, which compiles one generic loop per path). Those passes compute the same values on every path
 //! (the same operations, compiled for wider registers), so a model loaded with another choice
 //! in the same process changes only their speed, never their results.
 
@@ -149,6 +150,62 @@ impl Isa {
         }
     }
 }
+
+/// Defines a function that runs `$generic` (an `#[inline(always)]` function taking the same
+/// arguments) compiled for the [`Isa::active`] one: once for AVX-512 (F, DQ, VL) and once for
+/// AVX2, both with FMA, besides the baseline target. The copies are the same operations, so
+/// every path computes the same values and only their speed differs:
+///
+/// ```ignore
+/// compiled_for_active_isa! {
+///     /// The largest value of `row`.
+///     pub fn max(row: &[f32]) -> f32 => max_generic
+/// }
+/// ```
+macro_rules! compiled_for_active_isa {
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident
+    ) => {
+        $(#[$attr])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            /// The generic function compiled for AVX-512.
+            ///
+            /// # Safety
+            /// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2 and FMA.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+            unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                $generic($($arg),*)
+            }
+
+            /// The generic function compiled for AVX2.
+            ///
+            /// # Safety
+            /// The CPU has AVX2 and FMA.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                $generic($($arg),*)
+            }
+
+            #[cfg(target_arch = "x86_64")]
+            {
+                use $crate::translate::model::Isa;
+                match Isa::active() {
+                    // SAFETY: the active ISA is present (`Isa::activate` takes only present
+                    // ones), and each has what its copy is compiled for.
+                    Isa::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: as above.
+                    Isa::Avx2 => return unsafe { avx2($($arg),*) },
+                    Isa::Generic => {}
+                }
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+pub(crate) use compiled_for_active_isa;
 
 impl std::fmt::Display for Isa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::isa::Isa;
+use super::isa::compiled_for_active_isa;
 use crate::translate::config::Activation;
 
 /// Partial sums kept side by side so that a row's reduction vectorises.
@@ -80,41 +80,14 @@ fn lane_sum(row: &[f32], f: impl Fn(f32) -> f32) -> f32 {
 /// Applies the feed-forward activation to every value of `x`: ReLU and GELU as candle
 /// computes them (GELU with candle's `erf`), SiLU as `v / (1 + e^−v)` with [`exp`] (within
 /// 2 ulp of candle's, which calls libm's `expf` once per value). The loops are compiled for
-/// the [`Isa::active`] one, like the attention's, and give the same values on every path.
+/// the active `Isa`, like the attention's, and give the same values on every path.
 pub fn activate(x: &mut [f32], activation: Activation) {
-    x.par_chunks_mut(4096).for_each(|chunk| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            match Isa::active() {
-                // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
-                Isa::Avx512 => return unsafe { activate_avx512(chunk, activation) },
-                // SAFETY: as above.
-                Isa::Avx2 => return unsafe { activate_avx2(chunk, activation) },
-                Isa::Generic => {}
-            }
-        }
-        activate_generic(chunk, activation)
-    });
+    x.par_chunks_mut(4096)
+        .for_each(|chunk| activate_chunk(chunk, activation));
 }
 
-/// `activate_generic` compiled for AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX512F, AVX512DQ, AVX512VL, AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn activate_avx512(x: &mut [f32], activation: Activation) {
-    activate_generic(x, activation)
-}
-
-/// `activate_generic` compiled for AVX2, FMA.
-///
-/// # Safety
-/// The CPU has AVX2, FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn activate_avx2(x: &mut [f32], activation: Activation) {
-    activate_generic(x, activation)
+compiled_for_active_isa! {
+    fn activate_chunk(x: &mut [f32], activation: Activation) => activate_generic
 }
 
 #[inline(always)]
