@@ -1,13 +1,13 @@
 //! A smoke run of `nashra bench` on the fixture model: the JSON fields exist and agree.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{assert_success, nashra, root};
 
 #[test]
 fn bench_json_fields_exist_and_agree() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
-        .current_dir(root)
+    let out = nashra()
+        .current_dir(root())
         .args([
             "bench",
             "--n",
@@ -22,11 +22,7 @@ fn bench_json_fields_exist_and_agree() {
         .args(["--model-dir", "tests/fixtures/models/aren"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
         "sentences",
@@ -61,10 +57,9 @@ fn bench_json_fields_exist_and_agree() {
 /// and a table row per report.
 #[test]
 fn compare_grid_covers_every_model() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out_dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
-        .current_dir(root)
+    let out = nashra()
+        .current_dir(root())
         .args(["bench", "--compare", "--n", "2", "--warmup", "0"])
         .args([
             "--grid-beams",
@@ -83,11 +78,7 @@ fn compare_grid_covers_every_model() {
         .arg(out_dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json = std::fs::read_to_string(out_dir.path().join("bench.json")).unwrap();
     let reports: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     let models: Vec<&str> = reports

@@ -1,14 +1,14 @@
 //! `nashra clean` end to end: the JSON shape the issue asks for, and a bad file among good ones.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{assert_exit, assert_success, nashra, samples};
 
 #[test]
 fn json_output_has_the_documented_fields_and_bad_files_give_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/articles");
     std::fs::copy(
-        samples.join("003_2e86b2f1023d5d9a.txt"),
+        samples().join("003_2e86b2f1023d5d9a.txt"),
         dir.path().join("a.txt"),
     )
     .unwrap();
@@ -18,12 +18,12 @@ fn json_output_has_the_documented_fields_and_bad_files_give_exit_2() {
     )
     .unwrap();
     std::fs::write(dir.path().join("c.txt"), [0xffu8, 0xfe, 0x00, 0xd8]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+    let out = nashra()
         .args(["clean", "--json"])
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("b.txt") && stderr.contains("not mainly Arabic"),
@@ -52,14 +52,13 @@ fn json_output_has_the_documented_fields_and_bad_files_give_exit_2() {
 
 #[test]
 fn explain_prints_every_line_with_its_label_pass_and_signals() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/articles/003_2e86b2f1023d5d9a.txt");
-    let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+    let path = samples().join("003_2e86b2f1023d5d9a.txt");
+    let out = nashra()
         .args(["clean", "--explain"])
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     let non_empty = text.lines().filter(|l| !l.trim().is_empty()).count();

@@ -1,28 +1,20 @@
 //! Cleaning against the dev set: the openings of 40 real pages from 40 Arabic news sites that
-//! are not in the seeds (`../shared/data/devset/`), with a gold label for every line
-//! (`../shared/gold/devset-lines.tsv`: T title, H heading, B body, M metadata, X boilerplate,
-//! R another article, O either way). Prints the figures and fails below the floors of
+//! are not in the seeds (`tests/fixtures/devset/`), with a gold label for every line
+//! (`tests/fixtures/devset/devset-lines.tsv`: T title, H heading, B body, M metadata,
+//! X boilerplate, R another article, O either way). Prints the figures and fails below the floors of
 //! issue 11. Run with `-- --nocapture` to see every miss.
 //!
 //! Identical lines on one page are scored as one unit: which copy of a headline printed twice
 //! is kept makes no difference to a reader (the gold labels pick the first copy on some pages
 //! and the second on others).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::HashMap;
+
+use common::devset;
 use nashra::clean::{structure_batch, Article};
 use nashra::ingest::{decode, read_path};
-
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    assert!(
-        p.join("gold/devset-lines.tsv").is_file(),
-        "{}: the dev set is read from the repository's parent folder",
-        p.display()
-    );
-    p
-}
 
 #[derive(Default, Debug)]
 struct Score {
@@ -119,8 +111,8 @@ fn score_page(
 
 #[test]
 fn devset_figures_meet_the_floors() {
-    let root = shared();
-    let tsv = std::fs::read_to_string(root.join("gold/devset-lines.tsv")).unwrap();
+    let dir = devset();
+    let tsv = std::fs::read_to_string(dir.join("devset-lines.tsv")).unwrap();
     let mut gold: HashMap<String, HashMap<usize, String>> = HashMap::new();
     for line in tsv.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -133,9 +125,7 @@ fn devset_figures_meet_the_floors() {
     let docs: Vec<_> = names
         .iter()
         .map(|n| {
-            let raw = read_path(&root.join("data/devset").join(n))
-                .unwrap()
-                .remove(0);
+            let raw = read_path(&dir.join(n)).unwrap().remove(0);
             decode(&raw.unwrap())
         })
         .collect();

@@ -2,19 +2,17 @@
 //! (tests/fixtures/gold/seeds-lines.tsv): T title, H heading, B body, M metadata,
 //! X boilerplate, R embedded other article, O either way.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::HashMap;
+
+use common::{fixture, samples};
 use nashra::clean::{structure, BlockKind, DropKind};
 use nashra::ingest::{decode, read_path};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
 #[test]
 fn seed_articles_match_gold_labels() {
-    let gold = std::fs::read_to_string(root().join("tests/fixtures/gold/seeds-lines.tsv")).unwrap();
+    let gold = std::fs::read_to_string(fixture("gold/seeds-lines.tsv")).unwrap();
     let mut labels: HashMap<(String, usize), String> = HashMap::new();
     for line in gold.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -22,7 +20,7 @@ fn seed_articles_match_gold_labels() {
     }
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     let mut errors = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(root().join("samples/articles"))
+    let mut files: Vec<_> = std::fs::read_dir(samples())
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -89,10 +87,7 @@ fn seed_articles_match_gold_labels() {
 #[test]
 fn seed_metadata() {
     let load = |name: &str| {
-        let raw = read_path(&root().join("samples/articles").join(name))
-            .unwrap()
-            .remove(0)
-            .unwrap();
+        let raw = read_path(&samples().join(name)).unwrap().remove(0).unwrap();
         structure(&decode(&raw)).unwrap()
     };
     let a = load("004_a1b9ebf1cb051c4a.txt");

@@ -2,15 +2,14 @@
 //! encodings, and pages of other shapes (HTML with navigation and link lists, JSON lines,
 //! mid-article read-also teasers, non-Arabic articles).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::samples;
 use nashra::clean::{normalize::normalize, segment, structure, BlockKind, DropKind, Reason};
 use nashra::ingest::{decode, read_path, DocFields, Format, RawDoc};
 use proptest::prelude::*;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
 
 fn raw(bytes: Vec<u8>, format: Format) -> RawDoc {
     RawDoc {
@@ -55,7 +54,7 @@ proptest! {
 
 #[test]
 fn same_article_in_every_encoding_gives_identical_output() {
-    let path = root().join("samples/articles/003_2e86b2f1023d5d9a.txt");
+    let path = samples().join("003_2e86b2f1023d5d9a.txt");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(text.as_bytes());
@@ -188,7 +187,7 @@ fn non_arabic_and_empty_articles_are_skipped_with_a_reason() {
 #[test]
 fn renamed_file_keeps_its_id() {
     let dir = tempfile::tempdir().unwrap();
-    let src = root().join("samples/articles/002_785cad2e1a822a5b.txt");
+    let src = samples().join("002_785cad2e1a822a5b.txt");
     let a = dir.path().join("one.txt");
     let b = dir.path().join("other-name.txt");
     std::fs::copy(&src, &a).unwrap();

@@ -5,17 +5,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
-use common::ids;
+use common::{fixture, ids, model_dir, read_json};
 use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
 use nashra::translate::{Compute, DecodeOptions, EarlyStopping, Engine, Isa, Quantize};
 use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 fn engine(model: &str, format: WeightsFormat) -> Engine {
     engine_on(model, format, Isa::best())
@@ -23,7 +18,7 @@ fn engine(model: &str, format: WeightsFormat) -> Engine {
 
 /// The fixture model with its kernels for `isa`, unquantized.
 fn engine_on(model: &str, format: WeightsFormat, isa: Isa) -> Engine {
-    let dir = fixtures().join("models").join(model);
+    let dir = model_dir(model);
     let weights = match format {
         WeightsFormat::Safetensors => dir.join("model.safetensors"),
         WeightsFormat::Pytorch => dir.join("pytorch_model.bin"),
@@ -47,8 +42,7 @@ fn engine_on(model: &str, format: WeightsFormat, isa: Isa) -> Engine {
 
 /// Source ids of FLORES dev lines, as MarianTokenizer produced them (golden tokenizer file).
 fn flores_ids() -> Vec<Vec<u32>> {
-    let text = std::fs::read_to_string(fixtures().join("golden/tokenizer.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v = read_json(&fixture("golden/tokenizer.json"));
     let mut out = vec![Vec::new(); 997];
     for case in v["encode"].as_array().unwrap() {
         if case["group"] == "flores" {
@@ -105,7 +99,7 @@ fn avx2_and_avx512_give_identical_logits() {
         return;
     }
     let golden =
-        candle_core::safetensors::load(fixtures().join("golden/tensors.safetensors"), &Device::Cpu)
+        candle_core::safetensors::load(fixture("golden/tensors.safetensors"), &Device::Cpu)
             .unwrap();
     let logits = |isa| {
         let engine = engine_on("copy", WeightsFormat::Safetensors, isa);
@@ -120,8 +114,7 @@ fn avx2_and_avx512_give_identical_logits() {
 }
 
 fn check_every_golden_generation(isa: Isa) {
-    let text = std::fs::read_to_string(fixtures().join("golden/generate.json")).unwrap();
-    let golden: Value = serde_json::from_str(&text).unwrap();
+    let golden = read_json(&fixture("golden/generate.json"));
     let sources = flores_ids();
     let copy = engine_on("copy", WeightsFormat::Safetensors, isa);
     let aren = engine_on("aren", WeightsFormat::Safetensors, isa);
@@ -214,7 +207,7 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
 #[test]
 fn padded_batch_encoder_output_and_first_logits_match_reference() {
     let golden =
-        candle_core::safetensors::load(fixtures().join("golden/tensors.safetensors"), &Device::Cpu)
+        candle_core::safetensors::load(fixture("golden/tensors.safetensors"), &Device::Cpu)
             .unwrap();
     for model in ["copy", "aren"] {
         let engine = engine(model, WeightsFormat::Safetensors);

@@ -1,14 +1,16 @@
 //! BLEU and chrF against sacreBLEU 2.6.0's figures (tests/fixtures/eval/make_expected.py), and
 //! `nashra eval`'s errors.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::PathBuf;
+
+use common::{assert_success, fixture, model_dir, read_json};
 use nashra::eval::{corpus_bleu, corpus_chrf};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval")
+    fixture("eval")
 }
 
 fn lines(name: &str) -> Vec<String> {
@@ -20,7 +22,7 @@ fn lines(name: &str) -> Vec<String> {
 }
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir().join("expected.json")).unwrap()).unwrap()
+    read_json(&dir().join("expected.json"))
 }
 
 #[test]
@@ -74,7 +76,7 @@ fn edge_cases_equal_sacrebleu() {
 }
 
 fn nashra(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nashra"))
+    common::nashra()
         .args(args)
         .current_dir(dir())
         .output()
@@ -84,7 +86,7 @@ fn nashra(args: &[&str]) -> std::process::Output {
 #[test]
 fn cli_prints_sacrebleu_lines_and_json() {
     let o = nashra(&["eval", "--hyp", "hyp.txt", "--ref", "ref.txt"]);
-    assert!(o.status.success());
+    assert_success(&o);
     let out = String::from_utf8(o.stdout).unwrap();
     let e = expected();
     assert!(out.contains(e["one_ref"]["bleu"].as_str().unwrap()));
@@ -125,18 +127,14 @@ fn cli_errors_are_clear() {
 
 #[test]
 fn eval_src_translates_then_scores() {
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/copy");
+    let model = model_dir("copy");
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src.ar");
-    let flores = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/flores/flores-dev.ar"),
-    )
-    .unwrap();
-    let first: Vec<&str> = flores.lines().take(8).collect();
+    let first = &common::flores_ar()[..8];
     std::fs::write(&src, first.join("\n") + "\n").unwrap();
     // The copy model reproduces the start of its (Arabic) input (it was trained on 24-token
     // prefixes): against the source itself, precision is high and recall partial.
-    let o = Command::new(env!("CARGO_BIN_EXE_nashra"))
+    let o = common::nashra()
         .args(["eval", "--src"])
         .arg(&src)
         .arg("--ref")
@@ -145,7 +143,7 @@ fn eval_src_translates_then_scores() {
         .arg(&model)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
         v["bleu_detail"]["precisions"][0].as_f64().unwrap() > 60.0,

@@ -2,9 +2,12 @@
 //! tests/fixtures/full_size_reference.py). Ignored by default: the model is 300 MB and is not
 //! committed.
 
+mod common;
+
 use std::path::PathBuf;
 
 use candle_core::{Device, Tensor};
+use common::ids;
 use nashra::translate::hub::{resolve, HubOptions, ModelSource};
 use nashra::translate::{DecodeOptions, Engine};
 use serde_json::Value;
@@ -26,13 +29,6 @@ fn full_size_random_model_matches_reference() {
         &Device::Cpu,
     )
     .unwrap();
-    let ids = |v: &Value| -> Vec<u32> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as u32)
-            .collect()
-    };
     let sources: Vec<Vec<u32>> = golden["sources"]
         .as_array()
         .unwrap()

@@ -2,17 +2,14 @@
 //! articles gives one story with five sources in `index.html`, `index.md` and `index.json`,
 //! and every translation carries its confidence into the briefs and `run.json`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
+
+use std::path::Path;
 use std::sync::OnceLock;
 
+use common::{assert_success, briefs, read_json, run_with, samples, QUICK_DECODE};
 use nashra::brief::{Brief, IndexEntry};
 use nashra::render::index;
-use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
 
 /// The output folder of one run of the sample articles through the `aren` fixture model,
 /// shared by the tests of this file.
@@ -27,41 +24,10 @@ fn samples_out() -> &'static Path {
 }
 
 fn run_samples(out: &Path) {
-    let model = root().join("tests/fixtures/models/aren");
-    let o = Command::new(env!("CARGO_BIN_EXE_nashra"))
-        .arg("run")
-        .arg(root().join("samples/articles"))
-        .arg("--out")
-        .arg(out)
-        .arg("--model-dir")
-        .arg(&model)
-        .args(["--beam", "2", "--max-length", "40", "--quiet"])
-        .env_remove("NASHRA_SUMMARY_SENTENCES")
-        .stdin(Stdio::null())
+    let o = run_with("aren", &QUICK_DECODE, &samples(), out, &["--quiet"])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn briefs(out: &Path) -> Vec<Brief> {
-    let mut v: Vec<Brief> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .filter(|p| !p.ends_with("run.json") && !p.ends_with("index.json"))
-        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
-        .collect();
-    v.sort_by(|a, b| a.slug.cmp(&b.slug));
-    v
+    assert_success(&o);
 }
 
 #[test]

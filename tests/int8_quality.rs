@@ -11,19 +11,14 @@
 //! rounding tips over, so it guards nothing.) The copy fixture is the telling one: its output
 //! depends on every source token, so a quantization error anywhere shows.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use candle_core::Device;
+use common::model_dir;
 use nashra::eval::corpus_bleu;
 use nashra::translate::{
     hub, BatchPolicy, Compute, DecodeOptions, Isa, ModelSource, Quantize, Translator,
 };
-
-fn model_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/models")
-        .join(name)
-}
 
 fn translator(name: &str, compute: Compute) -> Translator {
     let files = hub::resolve(
@@ -36,13 +31,7 @@ fn translator(name: &str, compute: Compute) -> Translator {
 
 /// The first `n` FLORES-200 dev sentences (the copy shipped in `samples/`).
 fn flores(n: usize) -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/flores/flores-dev.ar");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .take(n)
-        .map(str::to_string)
-        .collect()
+    common::flores_ar()[..n].to_vec()
 }
 
 /// BLEU of the int8 translations of `lines` with the float32 ones as the reference.

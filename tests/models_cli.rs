@@ -1,17 +1,20 @@
 //! Presets from the command line: `nashra models list` shows every preset as a table, and
 //! `--model` takes a preset name as well as a repository id, pinned to the preset's commit.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{assert_exit, assert_success};
+
+/// `nashra ARGS…` offline, with `home` as the Hugging Face home and no model chosen by the
+/// environment (the harness drops every `NASHRA_*` variable).
 fn nashra(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nashra"))
+    common::nashra()
         .args(args)
         .env_remove("HF_ENDPOINT")
         .env_remove("HF_HUB_CACHE")
-        .env_remove("NASHRA_MODEL")
-        .env_remove("NASHRA_REVISION")
-        .env_remove("NASHRA_MODEL_DIR")
         .env("HF_HOME", home)
         .env("HF_HUB_OFFLINE", "1")
         .output()
@@ -22,7 +25,7 @@ fn nashra(args: &[&str], home: &Path) -> Output {
 fn models_list_is_a_table_of_every_preset() {
     let home = tempfile::tempdir().unwrap();
     let out = nashra(&["models", "list"], home.path());
-    assert!(out.status.success());
+    assert_success(&out);
     let table = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
@@ -57,7 +60,7 @@ fn preset_names_resolve_to_their_pinned_repositories() {
         ),
     ] {
         let out = nashra(&["translate", "--model", model], home.path());
-        assert_eq!(out.status.code(), Some(1));
+        assert_exit(&out, 1);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "--model {model}: {err}");
     }

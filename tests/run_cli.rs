@@ -1,83 +1,20 @@
 //! `nashra run` end to end with the fixture model on the sample articles.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::{assert_exit, assert_success, briefs, files, manifest, root, run, run_cmd, samples};
 use nashra::brief::Brief;
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn model() -> String {
-    root()
-        .join("tests/fixtures/models/copy")
-        .display()
-        .to_string()
-}
-
-fn run_cmd(inputs: &Path, out: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashra"));
-    cmd.arg("run")
-        .arg(inputs)
-        .arg("--out")
-        .arg(out)
-        .args(["--model-dir", &model(), "--beam", "2", "--max-length", "40"])
-        .args(extra)
-        .env_remove("NASHRA_SUMMARY_SENTENCES")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-fn run(inputs: &Path, out: &Path, extra: &[&str]) -> Output {
-    run_cmd(inputs, out, extra).output().unwrap()
-}
-
-fn manifest(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap()
-}
-
-/// Every file of a directory (not the cache), name → bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn briefs(out: &Path) -> Vec<Brief> {
-    let mut v: Vec<Brief> = files(out)
-        .into_iter()
-        .filter(|(n, _)| n.ends_with(".json") && n != "run.json" && n != "index.json")
-        .map(|(_, b)| serde_json::from_slice(&b).unwrap())
-        .collect();
-    v.sort_by(|a, b| a.slug.cmp(&b.slug));
-    v
-}
-
 #[test]
 fn every_output_exists_parses_and_a_rerun_makes_no_model_call() {
     let out = tempfile::tempdir().unwrap();
-    let o = run(&root().join("samples/articles"), out.path(), &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = run(&samples(), out.path(), &[]);
+    assert_success(&o);
     let m = manifest(out.path());
     assert_eq!(m["counts"]["articles"], 5);
     assert_eq!(m["counts"]["ok"], 5);
@@ -121,8 +58,8 @@ fn every_output_exists_parses_and_a_rerun_makes_no_model_call() {
         assert!(index.contains(&format!("{}.html", b.slug)));
     }
 
-    let o = run(&root().join("samples/articles"), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0));
+    let o = run(&samples(), out.path(), &[]);
+    assert_success(&o);
     let m = manifest(out.path());
     assert_eq!(m["counts"]["translated"], 0, "rerun called the model");
     assert_eq!(m["counts"]["cached"], m["counts"]["sentences"]);
@@ -138,8 +75,8 @@ fn every_output_exists_parses_and_a_rerun_makes_no_model_call() {
 #[test]
 fn summaries_hold_no_heading_or_boilerplate_and_start_with_the_lead() {
     let out = tempfile::tempdir().unwrap();
-    let o = run(&root().join("samples/articles"), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0));
+    let o = run(&samples(), out.path(), &[]);
+    assert_success(&o);
     for b in briefs(out.path()) {
         let headings: Vec<&str> = b
             .sections
@@ -174,10 +111,7 @@ fn summaries_hold_no_heading_or_boilerplate_and_start_with_the_lead() {
 #[test]
 fn a_corrupt_file_among_good_ones_gives_exit_2_and_all_good_briefs() {
     let input = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(root().join("samples/articles")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, input.path().join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_samples(input.path());
     std::fs::write(
         input.path().join("broken.txt"),
         [0u8, 159, 146, 150, 255, 0, 1, 2],
@@ -191,12 +125,7 @@ fn a_corrupt_file_among_good_ones_gives_exit_2_and_all_good_briefs() {
     std::fs::write(input.path().join("feed.jsonl"), "{not json}\n").unwrap();
     let out = tempfile::tempdir().unwrap();
     let o = run(input.path(), out.path(), &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 2);
     let m = manifest(out.path());
     assert_eq!(m["counts"]["ok"], 5);
     assert_eq!(
@@ -218,24 +147,20 @@ fn a_corrupt_file_among_good_ones_gives_exit_2_and_all_good_briefs() {
 #[test]
 fn no_model_means_nothing_can_run_exit_1() {
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_nashra"))
+    let o = common::nashra()
         .args(["run", "samples/articles", "--model-dir", "/nonexistent"])
         .arg("--out")
         .arg(out.path())
         .current_dir(root())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent"));
+    assert_exit(&o, 1);
+    assert!(common::stderr(&o).contains("/nonexistent"));
 }
 
 /// Many small articles built from FLORES sentences, so a run lasts long enough to be killed.
 fn many_articles(dir: &Path) {
-    let lines: Vec<String> = std::fs::read_to_string(root().join("samples/flores/flores-dev.ar"))
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
+    let lines = common::flores_ar();
     for (i, chunk) in lines.chunks(8).take(40).enumerate() {
         std::fs::write(dir.join(format!("a{i:03}.txt")), chunk.join("\n\n")).unwrap();
     }
@@ -249,7 +174,7 @@ fn a_run_killed_after_its_first_brief_then_rerun_ends_like_an_uninterrupted_run(
 
     let reference = tempfile::tempdir().unwrap();
     let o = run(input.path(), reference.path(), &extra);
-    assert_eq!(o.status.code(), Some(0));
+    assert_success(&o);
 
     let out = tempfile::tempdir().unwrap();
     let mut child = run_cmd(input.path(), out.path(), &extra).spawn().unwrap();
@@ -274,12 +199,7 @@ fn a_run_killed_after_its_first_brief_then_rerun_ends_like_an_uninterrupted_run(
         }
     }
     let o = run(input.path(), out.path(), &extra);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_success(&o);
     let want = files(reference.path());
     let got = files(out.path());
     assert_eq!(
@@ -301,7 +221,7 @@ fn settings_precedence_is_flag_then_env_then_file() {
         "summary_sentences = 1\nformats = \"json\"\n",
     )
     .unwrap();
-    let articles = root().join("samples/articles");
+    let articles = samples();
     let summary_len = |out: &Path| briefs(out)[0].summary.len();
     let cmd = |out: &Path| {
         let mut c = run_cmd(&articles, out, &[]);

@@ -2,86 +2,29 @@
 //! files, a bad `--out`, writes that fail, outputs inside the inputs, two runs at once, and
 //! kills at random moments. Each test fails without its fix.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
+use common::{
+    assert_exit, assert_success, copy_samples, manifest, run, run_cmd, run_with, stderr,
+    visible_files,
+};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn model(name: &str) -> String {
-    root()
-        .join("tests/fixtures/models")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn run_cmd(inputs: &Path, out: &Path, extra: &[&str]) -> Command {
-    let copy = model("copy");
-    let decode = ["--model-dir", &copy, "--beam", "2", "--max-length", "40"];
-    run_with(inputs, out, &decode, extra)
-}
-
-fn run_with(inputs: &Path, out: &Path, decode: &[&str], extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashra"));
-    cmd.arg("run")
-        .arg(inputs)
-        .arg("--out")
-        .arg(out)
-        .args(decode)
-        .args(extra)
-        .env_remove("NASHRA_SUMMARY_SENTENCES")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-fn run(inputs: &Path, out: &Path, extra: &[&str]) -> Output {
-    run_cmd(inputs, out, extra).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn manifest(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap()
-}
 
 /// Brief files (not run.json, not hidden) of a folder, name → bytes.
 fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .filter(|n| n != "run.json" && !n.starts_with('.'))
-        .map(|n| {
-            let bytes = std::fs::read(dir.join(&n)).unwrap();
-            (n, bytes)
-        })
-        .collect()
-}
-
-/// The five sample articles copied into `dir`.
-fn samples(dir: &Path) {
-    for e in std::fs::read_dir(root().join("samples/articles")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
+    let mut files = visible_files(dir);
+    files.remove("run.json");
+    files
 }
 
 /// `n` articles of eight FLORES sentences each.
 fn flores_articles(dir: &Path, n: usize) -> usize {
-    let text = std::fs::read_to_string(root().join("samples/flores/flores-dev.ar")).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = common::flores_ar();
     let mut sentences = 0;
     for (i, chunk) in lines.chunks(8).take(n).enumerate() {
         std::fs::write(dir.join(format!("a{i:03}.txt")), chunk.join("\n\n")).unwrap();
@@ -111,7 +54,7 @@ fn ok_count(out: &Path) -> u64 {
 #[test]
 fn deeply_nested_html_is_an_article_like_any_other() {
     let input = tempfile::tempdir().unwrap();
-    samples(input.path());
+    copy_samples(input.path());
     // 200,000 levels: far past a stack overflow, and quadratic in the HTML parser's scope
     // checks unless flattened first.
     let depth = 200_000;
@@ -125,7 +68,7 @@ fn deeply_nested_html_is_an_article_like_any_other() {
     let started = Instant::now();
     let o = run(input.path(), out.path(), &["--formats", "json"]);
     assert!(started.elapsed() < Duration::from_secs(20));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     assert_eq!(ok_count(out.path()), 6);
     assert!(stderr(&o).contains("deep.html: warning: HTML nested deeper"));
 }
@@ -134,7 +77,7 @@ fn deeply_nested_html_is_an_article_like_any_other() {
 #[test]
 fn symbolic_link_loops_are_reported_not_walked() {
     let input = tempfile::tempdir().unwrap();
-    samples(input.path());
+    copy_samples(input.path());
     std::fs::create_dir(input.path().join("sub")).unwrap();
     std::os::unix::fs::symlink(".", input.path().join("a")).unwrap();
     std::os::unix::fs::symlink("..", input.path().join("sub/up")).unwrap();
@@ -143,7 +86,7 @@ fn symbolic_link_loops_are_reported_not_walked() {
         .spawn()
         .unwrap();
     let o = wait_or_kill(child, Duration::from_secs(60), "run over a link loop");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     assert_eq!(ok_count(out.path()), 5);
     assert!(stderr(&o).contains("symbolic link loop"), "{}", stderr(&o));
     assert!(manifest(out.path())["warnings"].as_array().unwrap().len() >= 2);
@@ -152,7 +95,7 @@ fn symbolic_link_loops_are_reported_not_walked() {
 #[test]
 fn a_huge_article_is_skipped_with_its_reason_and_the_others_complete() {
     let input = tempfile::tempdir().unwrap();
-    samples(input.path());
+    copy_samples(input.path());
     // 20 MB on one line, no sentence end anywhere.
     let line = "كلمة ".repeat(2_000_000);
     std::fs::write(input.path().join("huge.txt"), &line).unwrap();
@@ -167,7 +110,7 @@ fn a_huge_article_is_skipped_with_its_reason_and_the_others_complete() {
         .unwrap();
     let o = wait_or_kill(child, Duration::from_secs(60), "run with a 20 MB article");
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     let m = manifest(out.path());
     assert_eq!(m["counts"]["ok"], 6);
     assert_eq!(m["counts"]["skipped"], 2);
@@ -194,7 +137,7 @@ fn a_long_unpunctuated_article_under_the_limit_is_cut_and_translated() {
     std::fs::write(input.path().join("long.txt"), &text).unwrap();
     let out = tempfile::tempdir().unwrap();
     let o = run(input.path(), out.path(), &["--formats", "json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     let m = manifest(out.path());
     let r = &m["articles"][0];
     assert!(r["warnings"][0].as_str().unwrap().contains("were split"));
@@ -219,7 +162,7 @@ fn invalid_utf8_inside_a_utf8_file_is_a_warning_naming_the_file() {
     std::fs::write(input.path().join("damaged.txt"), bytes).unwrap();
     let out = tempfile::tempdir().unwrap();
     let o = run(input.path(), out.path(), &["--formats", "json", "--quiet"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     let err = stderr(&o);
     let line = err
         .lines()
@@ -239,11 +182,11 @@ fn invalid_utf8_inside_a_utf8_file_is_a_warning_naming_the_file() {
 #[test]
 fn out_naming_a_file_is_one_clear_error() {
     let input = tempfile::tempdir().unwrap();
-    samples(input.path());
+    copy_samples(input.path());
     let file = input.path().join("not-a-folder.md");
     std::fs::write(&file, "x").unwrap();
     let o = run(input.path(), &file, &[]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_exit(&o, 1);
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
@@ -256,10 +199,10 @@ fn out_naming_a_file_is_one_clear_error() {
 #[test]
 fn failed_writes_are_counted_named_and_run_json_still_written() {
     let input = tempfile::tempdir().unwrap();
-    samples(input.path());
+    copy_samples(input.path());
     let out = tempfile::tempdir().unwrap();
     let o = run(input.path(), out.path(), &["--formats", "html,json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     // A folder where a brief must go makes its write fail, as a full disk would.
     let m = manifest(out.path());
     let victim = m["articles"][0]["outputs"][0].as_str().unwrap().to_string();
@@ -267,7 +210,7 @@ fn failed_writes_are_counted_named_and_run_json_still_written() {
     std::fs::create_dir(out.path().join(&victim)).unwrap();
     std::fs::write(out.path().join(&victim).join("x"), "x").unwrap();
     let o = run(input.path(), out.path(), &["--formats", "html,json"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     let err = stderr(&o);
     assert!(err.contains(&victim), "{err}");
     assert!(err.contains("4 with briefs, 1 failed"), "{err}");
@@ -285,7 +228,7 @@ fn failed_writes_are_counted_named_and_run_json_still_written() {
     std::fs::remove_file(out.path().join("run.json")).unwrap();
     std::fs::create_dir_all(out.path().join("run.json/x")).unwrap();
     let o = run(input.path(), out.path(), &["--formats", "html,json"]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_exit(&o, 3);
     let err = stderr(&o);
     assert!(
         err.contains("not written") && err.contains("run.json"),
@@ -296,11 +239,11 @@ fn failed_writes_are_counted_named_and_run_json_still_written() {
 #[test]
 fn outputs_inside_the_input_folder_are_never_read_back() {
     let input = tempfile::tempdir().unwrap();
-    samples(input.path());
+    copy_samples(input.path());
     let out = input.path().join("briefs");
     for _ in 0..2 {
         let o = run(input.path(), &out, &["--formats", "html,json"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_success(&o);
         let m = manifest(&out);
         assert_eq!(m["counts"]["articles"], 5, "{}", stderr(&o));
     }
@@ -314,7 +257,7 @@ fn outputs_inside_the_input_folder_are_never_read_back() {
         .arg(&brief)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     assert_eq!(manifest(&out)["counts"]["articles"], 5);
     assert!(stderr(&o).contains("not read as input"), "{}", stderr(&o));
     // Also with the cache folder placed among the inputs.
@@ -324,7 +267,7 @@ fn outputs_inside_the_input_folder_are_never_read_back() {
         &out,
         &["--formats", "html", "--cache", cache.to_str().unwrap()],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     assert_eq!(manifest(&out)["counts"]["articles"], 5);
 }
 
@@ -333,10 +276,10 @@ fn an_output_folder_above_the_inputs_excludes_only_itself() {
     let work = tempfile::tempdir().unwrap();
     let input = work.path().join("articles");
     std::fs::create_dir(&input).unwrap();
-    samples(&input);
+    copy_samples(&input);
     for _ in 0..2 {
         let o = run(&input, work.path(), &["--formats", "html"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_success(&o);
         assert_eq!(manifest(work.path())["counts"]["ok"], 5);
     }
 }
@@ -355,7 +298,7 @@ fn a_second_run_on_the_same_out_is_refused_naming_the_first_and_waits_with_wait(
         std::thread::sleep(Duration::from_millis(5));
     }
     let o = run(input.path(), out.path(), &slow);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_exit(&o, 1);
     assert!(
         stderr(&o).contains(&format!("pid {}", first.id())),
         "{}",
@@ -374,7 +317,7 @@ fn a_second_run_on_the_same_out_is_refused_naming_the_first_and_waits_with_wait(
         Duration::from_secs(120),
         "run waiting for the lock",
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     assert_eq!(ok_count(out.path()), 40);
 }
 
@@ -415,10 +358,9 @@ fn ten_kills_at_random_moments_lose_no_finished_work() {
         "--threads",
         "2",
     ];
-    let aren = model("aren");
-    let decode = ["--model-dir", &aren, "--beam", "1", "--max-length", "32"];
+    let decode = ["--beam", "1", "--max-length", "32"];
     let cmd = |out: &Path| {
-        let mut c = run_with(input.path(), out, &decode, &args);
+        let mut c = run_with("aren", &decode, input.path(), out, &args);
         c.env("RUST_LOG", "nashra=debug");
         c
     };
@@ -426,7 +368,7 @@ fn ten_kills_at_random_moments_lose_no_finished_work() {
     let started = Instant::now();
     let o = cmd(reference.path()).output().unwrap();
     let one_run = started.elapsed();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     let translated = manifest(reference.path())["counts"]["translated"]
         .as_u64()
         .unwrap() as usize;
@@ -451,7 +393,7 @@ fn ten_kills_at_random_moments_lose_no_finished_work() {
         }
     }
     let o = cmd(out.path()).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_success(&o);
     total += started_sentences(&stderr(&o));
     assert_eq!(outputs(out.path()), outputs(reference.path()));
     eprintln!("one run: {translated} sentences in {one_run:?}; over 10 kills and a rerun: {total}");

@@ -2,59 +2,18 @@
 //! then `merge`, give what a one-process run gives; the scheduler's environment selects the
 //! same shard as the flag.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
+use common::{assert_exit, nashra, read_json, visible_files};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-/// A nashra command with no shard settings inherited from the environment.
-fn nashra() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashra"));
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_MAX",
-        "SLURM_ARRAY_TASK_STEP",
-        "SLURM_ARRAY_TASK_COUNT",
-        "JOB_COMPLETION_INDEX",
-        "NASHRA_SHARDS",
-        "NASHRA_OUT",
-        "NASHRA_SUMMARY_SENTENCES",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
+/// `nashra run` with the usual fixture flags, on one thread.
 fn run_cmd(inputs: &Path, out: &Path, extra: &[&str]) -> Command {
-    let model = root().join("tests/fixtures/models/copy");
-    let mut cmd = nashra();
-    cmd.arg("run")
-        .arg(inputs)
-        .arg("--out")
-        .arg(out)
-        .arg("--model-dir")
-        .arg(model)
-        .args(["--beam", "2", "--max-length", "40", "--threads", "1"])
-        .args(extra);
-    cmd
-}
-
-fn check(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::run_cmd(inputs, out, &[&["--threads", "1"], extra].concat())
 }
 
 /// The sample articles, the same texts again as JSON-lines records with their own ids (so
@@ -62,7 +21,7 @@ fn check(o: &Output, code: i32) {
 fn inputs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut jsonl = String::new();
-    let mut samples: Vec<PathBuf> = std::fs::read_dir(root().join("samples/articles"))
+    let mut samples: Vec<PathBuf> = std::fs::read_dir(common::samples())
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -86,24 +45,6 @@ fn inputs() -> tempfile::TempDir {
     dir
 }
 
-/// The files of a run's output folder, name → bytes: not the cache, the shard manifests or
-/// hidden files (the run lock).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect()
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn three_concurrent_shards_then_merge_equal_a_one_process_run() {
     let input = inputs();
@@ -120,7 +61,7 @@ fn three_concurrent_shards_then_merge_equal_a_one_process_run() {
             .unwrap()
         })
         .collect();
-    check(
+    assert_exit(
         &run_cmd(input.path(), single.path(), &[]).output().unwrap(),
         2,
     );
@@ -133,15 +74,15 @@ fn three_concurrent_shards_then_merge_equal_a_one_process_run() {
         );
     }
     // The last shard to finish has merged already.
-    let auto = files(sharded.path());
+    let auto = visible_files(sharded.path());
     assert!(auto.contains_key("index.html") && auto.contains_key("run.json"));
-    check(
+    assert_exit(
         &nashra().arg("merge").arg(sharded.path()).output().unwrap(),
         2,
     );
 
-    let one = files(single.path());
-    let merged = files(sharded.path());
+    let one = visible_files(single.path());
+    let merged = visible_files(sharded.path());
     let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
     assert_eq!(names(&one), names(&merged));
     for (name, bytes) in &one {
@@ -157,8 +98,8 @@ fn three_concurrent_shards_then_merge_equal_a_one_process_run() {
         }
     }
     let (one, merged) = (
-        json(&single.path().join("run.json")),
-        json(&sharded.path().join("run.json")),
+        read_json(&single.path().join("run.json")),
+        read_json(&sharded.path().join("run.json")),
     );
     assert_eq!(one["articles"], merged["articles"]);
     for key in ["articles", "ok", "failed", "skipped", "sentences"] {
@@ -209,8 +150,8 @@ fn slurm_task_5_of_an_array_from_4_is_shard_1_of_3() {
         .output()
         .unwrap();
     assert!(matches!(o.status.code(), Some(0 | 2)), "{o:?}");
-    let env_manifest = json(&by_env.path().join("shards/1-of-3.json"));
-    let flag_manifest = json(&by_flag.path().join("shards/1-of-3.json"));
+    let env_manifest = read_json(&by_env.path().join("shards/1-of-3.json"));
+    let flag_manifest = read_json(&by_flag.path().join("shards/1-of-3.json"));
     assert_eq!(env_manifest["shard"]["source"], "slurm");
     assert!(env_manifest["shard"]["detail"]
         .as_str()
@@ -225,7 +166,7 @@ fn slurm_task_5_of_an_array_from_4_is_shard_1_of_3() {
         .as_array()
         .unwrap()
         .is_empty());
-    assert_eq!(files(by_env.path()), files(by_flag.path()));
+    assert_eq!(visible_files(by_env.path()), visible_files(by_flag.path()));
 }
 
 #[test]
@@ -243,7 +184,7 @@ fn merge_reports_missing_shards_and_partial_merges_name_them() {
         "merged without shard 1"
     );
     let o = nashra().arg("merge").arg(out.path()).output().unwrap();
-    check(&o, 1);
+    assert_exit(&o, 1);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("shard 1 of 3 missing"), "{err}");
     let o = nashra()
@@ -251,8 +192,8 @@ fn merge_reports_missing_shards_and_partial_merges_name_them() {
         .arg(out.path())
         .output()
         .unwrap();
-    check(&o, 2);
-    let m = json(&out.path().join("run.json"));
+    assert_exit(&o, 2);
+    let m = read_json(&out.path().join("run.json"));
     assert_eq!(m["missing_shards"], serde_json::json!([1]));
     assert_eq!(m["shards"].as_array().unwrap().len(), 2);
 }
@@ -275,7 +216,7 @@ fn malformed_shard_settings_are_clear_errors() {
         let mut cmd = run_cmd(input.path(), out.path(), args);
         cmd.envs(env.iter().copied());
         let o = cmd.output().unwrap();
-        check(&o, 1);
+        assert_exit(&o, 1);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(needle), "{args:?} {env:?}: {err}");
     }

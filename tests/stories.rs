@@ -1,19 +1,18 @@
 //! Stories on cleaned Arabic text, no model: reports of one event form one story, unrelated
 //! articles stay apart, and the result does not depend on input order.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::samples;
 use nashra::clean::{self, Article};
 use nashra::ingest;
 use nashra::stories::{cluster, signature_of, similarity_matrix, Item, Signature, LINK_THRESHOLD};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-/// Every article of a folder, cleaned, in file order.
-fn articles(dir: &Path) -> Vec<Article> {
-    let files = ingest::discover(&[dir.to_path_buf()]).unwrap();
+/// Every article of the inputs (folders or files), cleaned, in file order.
+fn articles_of(inputs: &[PathBuf]) -> Vec<Article> {
+    let files = ingest::discover(inputs).unwrap();
     files
         .iter()
         .flat_map(|f| ingest::read_path(f).unwrap())
@@ -21,11 +20,31 @@ fn articles(dir: &Path) -> Vec<Article> {
         .collect()
 }
 
-/// The devset: 40 pages from 40 sites, six topics, no shared event. Lives in
-/// the shared data folder beside the repository; `None` where it is absent.
-fn devset() -> Option<Vec<Article>> {
-    let dir = root().join("../shared/data/devset");
-    dir.is_dir().then(|| articles(&dir))
+/// Every article of a folder, cleaned, in file order.
+fn articles(dir: &Path) -> Vec<Article> {
+    articles_of(&[dir.to_path_buf()])
+}
+
+/// The devset: 40 pages from 40 sites, six topics, no shared event (vendored in
+/// `tests/fixtures/devset`).
+fn devset() -> Vec<Article> {
+    articles(&common::devset())
+}
+
+/// The first devset page of each of its six topics (`index.tsv`: file, url, site, topic).
+fn one_page_per_topic() -> Vec<PathBuf> {
+    let dir = common::devset();
+    let index = std::fs::read_to_string(dir.join("index.tsv")).unwrap();
+    let mut topics: Vec<&str> = Vec::new();
+    let mut files = Vec::new();
+    for row in index.lines().skip(1) {
+        let fields: Vec<&str> = row.split('\t').collect();
+        if !topics.contains(&fields[3]) {
+            topics.push(fields[3]);
+            files.push(dir.join(fields[0]));
+        }
+    }
+    files
 }
 
 /// Stories as lists of article ids, for comparing.
@@ -52,7 +71,7 @@ fn stories_of(arts: &[Article]) -> Vec<Vec<String>> {
 
 #[test]
 fn the_five_sample_reports_are_one_story() {
-    let arts = articles(&root().join("samples/articles"));
+    let arts = articles(&samples());
     assert_eq!(arts.len(), 5);
     let stories = stories_of(&arts);
     assert_eq!(stories.len(), 1, "{stories:?}");
@@ -61,9 +80,7 @@ fn the_five_sample_reports_are_one_story() {
 
 #[test]
 fn one_page_per_topic_forms_no_multi_article_story() {
-    // The first devset page of each of its six topics (index.tsv beside them), kept in the
-    // repository so that this holds wherever the tests run.
-    let arts = articles(&root().join("tests/fixtures/unrelated"));
+    let arts = articles_of(&one_page_per_topic());
     assert_eq!(arts.len(), 6);
     let stories = stories_of(&arts);
     assert!(stories.iter().all(|s| s.len() == 1), "{stories:?}");
@@ -71,10 +88,7 @@ fn one_page_per_topic_forms_no_multi_article_story() {
 
 #[test]
 fn unrelated_pages_form_no_multi_article_story() {
-    let Some(arts) = devset() else {
-        eprintln!("../shared/data/devset not found: skipped");
-        return;
-    };
+    let arts = devset();
     let stories = stories_of(&arts);
     let joined: Vec<&Vec<String>> = stories.iter().filter(|s| s.len() > 1).collect();
     assert!(joined.is_empty(), "unrelated pages joined: {joined:?}");
@@ -83,10 +97,8 @@ fn unrelated_pages_form_no_multi_article_story() {
 
 #[test]
 fn samples_among_unrelated_pages_still_form_exactly_their_story() {
-    let Some(mut arts) = devset() else {
-        return;
-    };
-    let samples = articles(&root().join("samples/articles"));
+    let mut arts = devset();
+    let samples = articles(&samples());
     let sample_ids: Vec<String> = samples.iter().map(|a| a.id.clone()).collect();
     arts.extend(samples);
     let stories = stories_of(&arts);
@@ -100,10 +112,8 @@ fn samples_among_unrelated_pages_still_form_exactly_their_story() {
 
 #[test]
 fn input_order_does_not_change_the_stories() {
-    let mut arts = articles(&root().join("samples/articles"));
-    if let Some(d) = devset() {
-        arts.extend(d);
-    }
+    let mut arts = articles(&samples());
+    arts.extend(devset());
     let forward = stories_of(&arts);
     arts.reverse();
     arts.rotate_left(7);
@@ -114,9 +124,9 @@ fn input_order_does_not_change_the_stories() {
 /// samples, and the closest pair of unrelated pages (or of a page and a sample).
 #[test]
 fn the_threshold_separates_same_event_from_unrelated() {
-    let samples = articles(&root().join("samples/articles"));
+    let samples = articles(&samples());
     let mut arts = samples.clone();
-    arts.extend(devset().unwrap_or_default());
+    arts.extend(devset());
     let sigs: Vec<Signature> = arts.iter().map(signature_of).collect();
     let items: Vec<Item> = arts
         .iter()

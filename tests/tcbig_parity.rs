@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use candle_core::{DType, Device};
-use common::ids;
+use common::{assert_success, fixture, ids, model_dir, read_json};
 use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
 use nashra::translate::{DecodeOptions, Engine};
 use serde_json::Value;
@@ -18,12 +15,8 @@ use serde_json::Value;
 /// different (still f32) summation order.
 const MIN_EXACT: usize = 62;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
 fn engine() -> Engine {
-    let dir = fixtures().join("models/tcbig");
+    let dir = model_dir("tcbig");
     Engine::load(
         &dir.join("config.json"),
         Some(&dir.join("generation_config.json")),
@@ -37,8 +30,7 @@ fn engine() -> Engine {
 }
 
 fn golden() -> Value {
-    let text = std::fs::read_to_string(fixtures().join("golden/tcbig_generate.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    read_json(&fixture("golden/tcbig_generate.json"))
 }
 
 /// Checks every case; returns `(case, exact, total)` per case and the mismatches.
@@ -118,7 +110,7 @@ fn float16_checkpoint_matches_through_the_generic_kernels() {
 /// read back from a float16 checkpoint are the stored values, widened.
 #[test]
 fn missing_final_bias_and_float16_embedding_rows() {
-    let dir = fixtures().join("models/tcbig");
+    let dir = model_dir("tcbig");
     let stored = candle_core::pickle::read_all(dir.join("pytorch_model.bin")).unwrap();
     assert!(stored.iter().all(|(_, t)| t.dtype() == DType::F16));
     assert!(stored.iter().all(|(n, _)| n != "final_logits_bias"));
@@ -149,33 +141,22 @@ fn missing_final_bias_and_float16_embedding_rows() {
 /// peer kit's golden_hf.py wrote, on at least 62 of 64 lines.
 #[test]
 fn translate_command_gives_the_reference_text() {
-    let lines: Vec<String> = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/flores/flores-dev.ar"),
-    )
-    .unwrap()
-    .lines()
-    .take(64)
-    .map(String::from)
-    .collect();
+    let lines = &common::flores_ar()[..64];
     let input = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(input.path(), lines.join("\n") + "\n").unwrap();
     for (beam, golden) in [("1", "tcbig_greedy.en"), ("4", "tcbig_beam4.en")] {
-        let out = Command::new(env!("CARGO_BIN_EXE_nashra"))
+        let out = common::nashra()
             .args(["translate", "--beam", beam, "--max-length", "96"])
             .args(["--threads", "2"])
             .arg("--model-dir")
-            .arg(fixtures().join("models/tcbig"))
+            .arg(model_dir("tcbig"))
             .arg("--input")
             .arg(input.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         let got = String::from_utf8(out.stdout).unwrap();
-        let want = std::fs::read_to_string(fixtures().join("golden").join(golden)).unwrap();
+        let want = std::fs::read_to_string(fixture("golden").join(golden)).unwrap();
         let same = got
             .lines()
             .zip(want.lines())

@@ -4,34 +4,23 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::ids;
+use common::{fixture, ids, model_dir};
 use nashra::translate::tokenizer::MarianTokenizer;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
 fn golden() -> Value {
-    let text =
-        std::fs::read_to_string(root().join("tests/fixtures/golden/tokenizer.json")).unwrap();
+    let text = std::fs::read_to_string(fixture("golden/tokenizer.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 fn tokenizer(model: &str) -> MarianTokenizer {
-    MarianTokenizer::from_dir(&root().join("tests/fixtures/models").join(model)).unwrap()
+    MarianTokenizer::from_dir(&model_dir(model)).unwrap()
 }
 
 #[test]
 fn encode_matches_marian_tokenizer_everywhere() {
     let tok = tokenizer("copy");
-    let flores: Vec<String> = std::fs::read_to_string(root().join("samples/flores/flores-dev.ar"))
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
+    let flores = common::flores_ar();
     let g = golden();
     let mut failures = Vec::new();
     let mut groups = std::collections::BTreeMap::<String, usize>::new();
@@ -79,7 +68,7 @@ fn decode_matches_marian_tokenizer() {
 
 #[test]
 fn generated_texts_decode_like_the_reference() {
-    let text = std::fs::read_to_string(root().join("tests/fixtures/golden/generate.json")).unwrap();
+    let text = std::fs::read_to_string(fixture("golden/generate.json")).unwrap();
     let g: Value = serde_json::from_str(&text).unwrap();
     for case in g["cases"].as_array().unwrap() {
         let tok = tokenizer(case["model"].as_str().unwrap());
@@ -96,7 +85,7 @@ fn missing_and_corrupt_files_are_named() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("source.spm"), "{err}");
-    let model = root().join("tests/fixtures/models/copy");
+    let model = model_dir("copy");
     for f in ["source.spm", "target.spm", "vocab.json"] {
         std::fs::copy(model.join(f), dir.path().join(f)).unwrap();
     }

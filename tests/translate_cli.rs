@@ -2,32 +2,25 @@
 //! Hugging Face cache, offline mode) and every model-loading failure: each must exit non-zero
 //! with a message naming the file and the cause.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
+use common::{assert_exit, assert_success, fixture, model_dir, read_json, stderr};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn fixture_model(name: &str) -> PathBuf {
-    root().join("tests/fixtures/models").join(name)
-}
-
 fn nashra(args: &[&str], stdin: &str, env: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashra"));
+    let mut cmd = common::nashra();
     cmd.args(args)
         .env_remove("HF_HUB_OFFLINE")
         .env_remove("HF_ENDPOINT")
         .env_remove("HF_HUB_CACHE")
         .env("HF_HOME", "/nonexistent-hf-home")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdin(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -42,35 +35,22 @@ fn nashra(args: &[&str], stdin: &str, env: &[(&str, &Path)]) -> Output {
 }
 
 fn flores(n: std::ops::Range<usize>) -> Vec<String> {
-    std::fs::read_to_string(root().join("samples/flores/flores-dev.ar"))
-        .unwrap()
-        .lines()
-        .skip(n.start)
-        .take(n.len())
-        .map(String::from)
-        .collect()
+    common::flores_ar()[n].to_vec()
 }
 
 /// A copy of a fixture model directory that a test may damage.
 fn model_copy(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(fixture_model(name)).unwrap() {
+    for entry in std::fs::read_dir(model_dir(name)).unwrap() {
         let p = entry.unwrap().path();
         std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
     }
     dir
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn translates_line_by_line_like_the_reference() {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/fixtures/golden/generate.json")).unwrap(),
-    )
-    .unwrap();
+    let golden = read_json(&fixture("golden/generate.json"));
     let case = golden["cases"]
         .as_array()
         .unwrap()
@@ -86,7 +66,7 @@ fn translates_line_by_line_like_the_reference() {
             input.push('\n'); // an empty line gives an empty line
         }
     }
-    let model = fixture_model("copy");
+    let model = model_dir("copy");
     let out = nashra(
         &[
             "translate",
@@ -102,7 +82,7 @@ fn translates_line_by_line_like_the_reference() {
         &input,
         &[],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let got: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -131,7 +111,7 @@ fn offline_and_not_cached_is_a_clear_error() {
         "مرحبا\n",
         &[("HF_HOME", home.path()), ("HF_HUB_OFFLINE", Path::new("1"))],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("Helsinki-NLP/opus-mt-tc-big-ar-en@bcb4acd39ee8e3552e171653a8e31a10729b4330")
@@ -157,10 +137,10 @@ fn python_layout_cache_works_offline_at_a_pinned_commit() {
         "source.spm",
         "vocab.json",
     ] {
-        std::fs::copy(fixture_model("copy").join(f), snap.join(f)).unwrap();
+        std::fs::copy(model_dir("copy").join(f), snap.join(f)).unwrap();
     }
     std::fs::copy(
-        fixture_model("copy").join("source.spm"),
+        model_dir("copy").join("source.spm"),
         snap.join("target.spm"),
     )
     .unwrap();
@@ -177,7 +157,7 @@ fn python_layout_cache_works_offline_at_a_pinned_commit() {
         "مرحبا بالعالم\n",
         &[("HF_HOME", home.path()), ("HF_HUB_OFFLINE", Path::new("1"))],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
 }
 
@@ -280,7 +260,7 @@ fn downloads_from_the_hub_into_the_cache_then_runs_offline() {
         "",
         &[("HF_HOME", home.path()), ("HF_ENDPOINT", &endpoint_path)],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let snap = home
         .path()
         .join("hub/models--test-org--tiny-aren/snapshots")
@@ -307,7 +287,7 @@ fn downloads_from_the_hub_into_the_cache_then_runs_offline() {
         "مرحبا\n",
         &[("HF_HOME", home.path()), ("HF_HUB_OFFLINE", Path::new("1"))],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
 }
 
 #[test]
@@ -322,7 +302,7 @@ fn unreachable_hub_is_a_clear_error() {
         "مرحبا\n",
         &[("HF_HOME", home.path()), ("HF_ENDPOINT", &endpoint)],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("test-org/absent@main") && err.contains("cannot download"),
@@ -343,7 +323,7 @@ fn missing_file_is_named() {
     let dir = model_copy("copy");
     std::fs::remove_file(dir.path().join("vocab.json")).unwrap();
     let out = translate_with(dir.path());
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(
         stderr(&out).contains("has no vocab.json"),
         "{}",
@@ -354,7 +334,7 @@ fn missing_file_is_named() {
     std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
     std::fs::remove_file(dir.path().join("pytorch_model.bin")).unwrap();
     let out = translate_with(dir.path());
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(stderr(&out).contains("no weights file"), "{}", stderr(&out));
 }
 
@@ -370,7 +350,7 @@ fn corrupt_weights_are_reported() {
         bytes.truncate(bytes.len() / 3);
         std::fs::write(&path, bytes).unwrap();
         let out = translate_with(dir.path());
-        assert_eq!(out.status.code(), Some(1));
+        assert_exit(&out, 1);
         let err = stderr(&out);
         assert!(
             err.contains(weights) && err.contains("corrupt weights"),
@@ -391,7 +371,7 @@ fn config_and_weights_shape_mismatch_is_reported() {
     let dir = model_copy("copy");
     edit_config(dir.path(), |v| v["encoder_ffn_dim"] = 256.into());
     let out = translate_with(dir.path());
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("model.safetensors") && err.contains("do not match config.json"),
@@ -404,7 +384,7 @@ fn unsupported_architecture_is_reported() {
     let dir = model_copy("copy");
     edit_config(dir.path(), |v| v["model_type"] = "bart".into());
     let out = translate_with(dir.path());
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("config.json") && err.contains("unsupported model"),

@@ -1,6 +1,186 @@
-//! Helpers shared by the integration tests that read golden files.
+//! The harness every integration test shares: where the repository and its fixtures are, the
+//! `nashra` binary run with nothing inherited from the caller's environment, and reading what
+//! a run wrote (`run.json`, briefs, output folders).
+//!
+//! Everything a test reads lives in the repository (`samples/`, `tests/fixtures/`), never in
+//! a folder beside it, so the tests run in any clone.
 
+// Each file under tests/ is a crate of its own that uses only some of these helpers.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use nashra::brief::Brief;
 use serde_json::Value;
+
+/// The repository root (where `Cargo.toml` is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// A fixture model's folder: `copy`, `aren` or `tcbig` (see `tests/fixtures/make_fixtures.py`).
+pub fn model_dir(name: &str) -> PathBuf {
+    fixture("models").join(name)
+}
+
+/// The five sample articles (`samples/articles`): one event reported by five sites.
+pub fn samples() -> PathBuf {
+    root().join("samples/articles")
+}
+
+/// Copies the sample articles into `dir`, a test's own input folder.
+pub fn copy_samples(dir: &Path) {
+    for e in std::fs::read_dir(samples()).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+/// The dev set vendored from the shared data folder: 40 pages from 40 sites, six topics, no
+/// event in common, with gold line labels (`tests/fixtures/devset/README.md`).
+pub fn devset() -> PathBuf {
+    fixture("devset")
+}
+
+/// The Arabic side of the FLORES dev sentences in `samples/flores`, one per line.
+pub fn flores_ar() -> Vec<String> {
+    std::fs::read_to_string(root().join("samples/flores/flores-dev.ar"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Environment variables that change what a run does or which shard it is.
+const INHERITED: [&str; 7] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_MAX",
+    "SLURM_ARRAY_TASK_STEP",
+    "SLURM_ARRAY_TASK_COUNT",
+    "JOB_COMPLETION_INDEX",
+    "RUST_LOG",
+];
+
+/// The `nashra` binary with no setting inherited from the caller (no `NASHRA_*` variable, no
+/// scheduler's shard variables, no `RUST_LOG`), stdin empty, stdout and stderr captured.
+/// Tests add what they need with `.env(…)`.
+pub fn nashra() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashra"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("NASHRA_") {
+            cmd.env_remove(name);
+        }
+    }
+    for name in INHERITED {
+        cmd.env_remove(name);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// The decoding flags of most run tests: small beams and short outputs keep them fast.
+pub const QUICK_DECODE: [&str; 4] = ["--beam", "2", "--max-length", "40"];
+
+/// `nashra run INPUTS --out OUT --model-dir <copy fixture> --beam 2 --max-length 40 EXTRA…`
+pub fn run_cmd(inputs: &Path, out: &Path, extra: &[&str]) -> Command {
+    run_with("copy", &QUICK_DECODE, inputs, out, extra)
+}
+
+/// `nashra run INPUTS --out OUT --model-dir <fixture model> DECODE… EXTRA…`
+pub fn run_with(
+    model: &str,
+    decode: &[&str],
+    inputs: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> Command {
+    let mut cmd = nashra();
+    cmd.arg("run")
+        .arg(inputs)
+        .arg("--out")
+        .arg(out)
+        .arg("--model-dir")
+        .arg(model_dir(model))
+        .args(decode)
+        .args(extra);
+    cmd
+}
+
+/// Runs [`run_cmd`] to the end.
+pub fn run(inputs: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_cmd(inputs, out, extra).output().unwrap()
+}
+
+/// A process's stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Fails unless the process exited with `code`; the message is its stderr.
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "{}", stderr(o));
+}
+
+/// Fails unless the process exited with 0; the message is its stderr.
+#[track_caller]
+pub fn assert_success(o: &Output) {
+    assert_exit(o, 0);
+}
+
+/// A JSON file, parsed.
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The manifest (`run.json`) of a run's output folder.
+pub fn manifest(out: &Path) -> Value {
+    read_json(&out.join("run.json"))
+}
+
+/// Every plain file of a folder (not its subfolders: the cache, the shard manifests), name →
+/// bytes.
+pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// [`files`] without hidden ones (the run lock).
+pub fn visible_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut all = files(dir);
+    all.retain(|name, _| !name.starts_with('.'));
+    all
+}
+
+/// The briefs of a run's output folder (every `.json` but `run.json` and `index.json`), in
+/// slug order.
+pub fn briefs(out: &Path) -> Vec<Brief> {
+    let mut v: Vec<Brief> = files(out)
+        .into_iter()
+        .filter(|(n, _)| n.ends_with(".json") && n != "run.json" && n != "index.json")
+        .map(|(n, b)| serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{n}: {e}")))
+        .collect();
+    v.sort_by(|a, b| a.slug.cmp(&b.slug));
+    v
+}
 
 /// A JSON array of token ids (as the golden files store them) as `u32`s.
 pub fn ids(v: &Value) -> Vec<u32> {
