@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::clean::Reason;
 use crate::stories::{self, Signature};
-use crate::translate::Quantize;
+use crate::translate::{EarlyStopping, Quantize};
 
 /// An Arabic text and its English translation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +62,8 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DroppedLine {
     pub line: usize,
-    pub reason: String,
+    /// Written as its text (`"read-also marker"`), read back into the enum.
+    pub reason: Reason,
     pub text: String,
 }
 
@@ -84,7 +86,27 @@ pub struct DecodingInfo {
     pub max_length: usize,
     pub min_length: usize,
     pub max_new_tokens: Option<usize>,
-    pub early_stopping: String,
+    /// Written as transformers writes it: `"false"`, `"true"` or `"never"`.
+    #[serde(with = "early_stopping_text")]
+    pub early_stopping: EarlyStopping,
+}
+
+/// [`EarlyStopping`] as a brief writes it: transformers' value as a string (the enum's own
+/// serde names, used elsewhere, are `heuristic`/`always`/`never`).
+mod early_stopping_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::translate::EarlyStopping;
+
+    pub fn serialize<S: Serializer>(e: &EarlyStopping, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(e.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<EarlyStopping, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// One article's brief.
@@ -211,5 +233,37 @@ mod tests {
         assert_eq!(slug(None, "a1b9ebf1cb051c4a"), "a1b9ebf1cb05");
         assert_eq!(slug(Some("bad/../date"), "../x y"), "xy");
         assert_eq!(slug(None, "////"), "article");
+    }
+
+    #[test]
+    fn typed_fields_keep_their_json_strings() {
+        for (e, text) in [
+            (EarlyStopping::Heuristic, "false"),
+            (EarlyStopping::Always, "true"),
+            (EarlyStopping::Never, "never"),
+        ] {
+            let d = DecodingInfo {
+                num_beams: 4,
+                length_penalty: 1.0,
+                max_length: 64,
+                min_length: 0,
+                max_new_tokens: None,
+                early_stopping: e,
+            };
+            let json = serde_json::to_string(&d).unwrap();
+            assert!(
+                json.ends_with(&format!(r#""early_stopping":"{text}"}}"#)),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<DecodingInfo>(&json).unwrap(), d);
+        }
+        let dropped = DroppedLine {
+            line: 3,
+            reason: Reason::Repeats(1),
+            text: "x".into(),
+        };
+        let json = serde_json::to_string(&dropped).unwrap();
+        assert_eq!(json, r#"{"line":3,"reason":"repeats line 1","text":"x"}"#);
+        assert_eq!(serde_json::from_str::<DroppedLine>(&json).unwrap(), dropped);
     }
 }

@@ -4,6 +4,7 @@
 //! stages after it:
 //!
 //! ```text
+//! text    (Arabic letters, normalisation, sentences, stopwords, stemming: used by all below)
 //! ingest  (files, dirs, stdin, formats, encodings)        -> Doc
 //! clean   (boilerplate, metadata, normalisation, segments) -> Article
 //! translate (Marian on candle: tokenizer, model, decoding, batching)
@@ -26,4 +27,5 @@ pub mod render;
 pub mod run;
 pub mod stories;
 pub mod summarize;
+pub mod text;
 pub mod translate;

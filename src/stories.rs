@@ -19,9 +19,11 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::clean::metadata::ascii_digits;
-use crate::clean::normalize::fold_for_matching;
 use crate::clean::{Article, BlockKind};
+use crate::text::arabic::ascii_digits;
+use crate::text::normalize::fold_for_matching;
+use crate::text::stem::light_stem;
+use crate::text::stopwords::STORY_STOPWORDS as STOPWORDS;
 
 /// Most terms a signature keeps: enough for the names, places and figures of a news article,
 /// small enough (a few hundred bytes) to store one per article in an index entry.
@@ -54,144 +56,12 @@ const QUERY_TERMS: usize = 24;
 /// How many candidates, best partial score first, get an exact similarity.
 const CANDIDATES: usize = 32;
 
-/// Function words and newsroom verbs (after folding) that say nothing about the event.
-const STOPWORDS: &[&str] = &[
-    "في",
-    "من",
-    "علي",
-    "الي",
-    "عن",
-    "ان",
-    "او",
-    "ام",
-    "ثم",
-    "كما",
-    "هذا",
-    "هذه",
-    "ذلك",
-    "تلك",
-    "التي",
-    "الذي",
-    "الذين",
-    "اللذين",
-    "قد",
-    "لا",
-    "ما",
-    "مع",
-    "بين",
-    "بعد",
-    "قبل",
-    "كان",
-    "كانت",
-    "يكون",
-    "تكون",
-    "هو",
-    "هي",
-    "هم",
-    "هما",
-    "انه",
-    "انها",
-    "لم",
-    "لن",
-    "كل",
-    "اي",
-    "حتي",
-    "حيث",
-    "عند",
-    "اذا",
-    "الا",
-    "اليوم",
-    "قال",
-    "وقال",
-    "اضاف",
-    "واضاف",
-    "اكد",
-    "واكد",
-    "اوضح",
-    "واوضح",
-    "اشار",
-    "واشار",
-    "وفق",
-    "وفقا",
-    "خلال",
-    "منذ",
-    "لقد",
-    "وقد",
-    "فيه",
-    "فيها",
-    "به",
-    "بها",
-    "له",
-    "لها",
-    "لهم",
-    "عليه",
-    "عليها",
-    "منه",
-    "منها",
-    "الذي",
-    "غير",
-    "ايضا",
-    "نحو",
-    "ضمن",
-    "لدي",
-    "اما",
-    "وان",
-    "بان",
-    "لان",
-    "الان",
-    "يوم",
-    "امس",
-    "مثل",
-    "هناك",
-    "هنا",
-    "كذلك",
-    "حول",
-    "دون",
-    "عبر",
-    "تم",
-    "وهو",
-    "وهي",
-    "التى",
-    "فى",
-    "الى",
-];
-
 /// What clustering needs to know of one article, computed from its Arabic text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     /// Content terms (folded, light-stemmed; numbers as `#123`) with their counts, the title's
     /// counted twice: at most [`SIGNATURE_TERMS`], most frequent first, ties by term.
     pub terms: Vec<(String, u32)>,
-}
-
-/// Arabic light stemming (the prefix and suffix rules of Larkey et al.'s light10, the usual
-/// choice for Arabic retrieval): enough to make `والرئيس`, `للرئيس` and `الرئيس` one term.
-/// A dozen affix rules do not justify a dependency, and full root stemmers conflate far more
-/// than telling events apart can afford.
-fn light_stem(word: &str) -> &str {
-    let len = |s: &str| s.chars().count();
-    let mut w = word;
-    if len(w) > 3 {
-        if let Some(rest) = w.strip_prefix('و') {
-            w = rest;
-        }
-    }
-    for p in ["وال", "بال", "كال", "فال", "لل", "ال"] {
-        if let Some(rest) = w.strip_prefix(p) {
-            if len(rest) > 1 {
-                w = rest;
-                break;
-            }
-        }
-    }
-    for s in ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"] {
-        if len(w) > 2 + len(s) {
-            if let Some(rest) = w.strip_suffix(s) {
-                w = rest;
-            }
-        }
-    }
-    w
 }
 
 /// The content terms of a text, in order: folded Arabic words light-stemmed, Latin words

@@ -10,62 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::clean::normalize::fold_for_matching;
-
-const STOPWORDS: [&str; 52] = [
-    "في",
-    "من",
-    "على",
-    "الي",
-    "الى",
-    "عن",
-    "ان",
-    "او",
-    "ثم",
-    "كما",
-    "هذا",
-    "هذه",
-    "ذلك",
-    "تلك",
-    "التي",
-    "الذي",
-    "الذين",
-    "قد",
-    "لا",
-    "ما",
-    "مع",
-    "بين",
-    "بعد",
-    "قبل",
-    "كان",
-    "كانت",
-    "يكون",
-    "تكون",
-    "هو",
-    "هي",
-    "هم",
-    "انه",
-    "انها",
-    "لم",
-    "لن",
-    "كل",
-    "اي",
-    "حتي",
-    "حيث",
-    "عند",
-    "اذا",
-    "الا",
-    "اليوم",
-    "وقال",
-    "قال",
-    "وفي",
-    "فيه",
-    "فيها",
-    "به",
-    "بها",
-    "له",
-    "لها",
-];
+use crate::text::normalize::fold_for_matching;
+use crate::text::stem::strip_definite_article;
+use crate::text::stopwords::SUMMARY_STOPWORDS as STOPWORDS;
 
 /// Words of a sentence for comparison: folded, the conjunction و and the article ال stripped,
 /// stopwords and one-letter words dropped.
@@ -73,16 +20,7 @@ fn terms(sentence: &str) -> Vec<String> {
     fold_for_matching(sentence)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut w = w;
-            if w.chars().count() > 4 {
-                w = w.strip_prefix("وال").map_or(w, |r| r);
-            }
-            if w.chars().count() > 3 {
-                w = w.strip_prefix("ال").map_or(w, |r| r);
-            }
-            w.to_lowercase()
-        })
+        .map(|w| strip_definite_article(w).to_lowercase())
         .filter(|w| w.chars().count() > 1 && !STOPWORDS.contains(&w.as_str()))
         .collect()
 }

@@ -7,8 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::samples;
-use nashra::clean::{normalize::normalize, segment, structure, BlockKind, DropKind, Reason};
+use nashra::clean::{segment, structure, BlockKind, DropKind, Reason};
 use nashra::ingest::{decode, read_path, DocFields, Format, RawDoc};
+use nashra::text::{normalize::normalize, segment::sentences};
 use proptest::prelude::*;
 
 fn raw(bytes: Vec<u8>, format: Format) -> RawDoc {
@@ -28,7 +29,7 @@ fn squash(s: &str) -> String {
 proptest! {
     #[test]
     fn sentences_concatenate_back_to_the_normalised_paragraph(text in "[ا-ي .،؟!؛0-9a-z«»\"\n]{0,200}") {
-        let joined: String = segment::sentences(&text).iter().map(|s| normalize(s)).collect::<Vec<_>>().join(" ");
+        let joined: String = sentences(&text).iter().map(|s| normalize(s)).collect::<Vec<_>>().join(" ");
         prop_assert_eq!(squash(&joined), squash(&normalize(&text)));
     }
 

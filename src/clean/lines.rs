@@ -1,117 +1,11 @@
 //! One input line and the measurements the cleaning passes decide from: length, the share of
 //! Arabic, Latin and digit characters, the density of Arabic function words, sentence
-//! punctuation. Computed once per line, in time linear in its length.
+//! punctuation. Computed once per line, in time linear in its length. The function words
+//! counted are [`FUNCTION_WORDS`].
 
-use super::normalize::fold_for_matching;
-
-/// Arabic function words after [`fold_for_matching`]. Real sentences are full of them; menus,
-/// captions, headlines and bylines are not (jusText's stopword density, for Arabic, where
-/// many function words are clitics and only the free-standing ones can be counted).
-const FUNCTION_WORDS: &[&str] = &[
-    "في",
-    "من",
-    "علي",
-    "الي",
-    "عن",
-    "ان",
-    "انه",
-    "انها",
-    "التي",
-    "الذي",
-    "الذين",
-    "اللذين",
-    "اللتين",
-    "هذا",
-    "هذه",
-    "ذلك",
-    "تلك",
-    "كان",
-    "كانت",
-    "يكون",
-    "تكون",
-    "قد",
-    "لقد",
-    "لا",
-    "لم",
-    "لن",
-    "ما",
-    "مع",
-    "بعد",
-    "قبل",
-    "بين",
-    "خلال",
-    "حيث",
-    "كما",
-    "او",
-    "ثم",
-    "حتي",
-    "عند",
-    "منذ",
-    "لدي",
-    "وفق",
-    "اذ",
-    "اذا",
-    "كل",
-    "بعض",
-    "غير",
-    "اي",
-    "امام",
-    "ضمن",
-    "عبر",
-    "نحو",
-    "حول",
-    "هو",
-    "هي",
-    "هم",
-    "وهو",
-    "وهي",
-    "وفي",
-    "ومن",
-    "وعلي",
-    "والي",
-    "وان",
-    "والتي",
-    "والذي",
-    "وقد",
-    "ولا",
-    "ولم",
-    "وما",
-    "ومع",
-    "وبعد",
-    "وكان",
-    "وكانت",
-    "فيما",
-    "بما",
-    "مما",
-    "عما",
-    "بان",
-    "لان",
-    "بانه",
-    "الا",
-    "ايضا",
-    "انما",
-    "لكن",
-    "ولكن",
-    "لكنه",
-    "الذي",
-    "عليه",
-    "عليها",
-    "فيه",
-    "فيها",
-    "منه",
-    "منها",
-    "له",
-    "لها",
-];
-
-/// Whether a character is an Arabic letter (not a digit, sign or punctuation mark).
-pub fn is_arabic_letter(c: char) -> bool {
-    matches!(c, '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06FA}'..='\u{06FF}')
-}
-
-fn is_digit(c: char) -> bool {
-    c.is_ascii_digit() || matches!(c, '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}')
-}
+use crate::text::arabic::{is_arabic_letter, is_digit};
+use crate::text::normalize::fold_for_matching;
+use crate::text::stopwords::FUNCTION_WORDS;
 
 /// Folded text without punctuation, lower-cased: for phrase matching.
 pub fn bare(folded: &str) -> String {
@@ -233,45 +127,6 @@ fn trimmed_end(text: &str) -> &str {
         .trim_end_matches(['"', '»', '”', ')', '\'', ' ', '“', '«'])
 }
 
-/// Light Arabic stemming for comparing a headline with the text under it: the article and
-/// attached prepositions/conjunctions in front, common suffixes behind. Hand-written because
-/// the comparison needs only a crude, fast match (a dictionary stemmer would be heavier than
-/// the whole cleaner); words shorter than three letters are not content words.
-pub fn content_stem(word: &str) -> Option<String> {
-    let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
-    if trimmed.chars().all(|c| c.is_ascii_digit()) {
-        // Numbers: only years are content words (prices and scores are not).
-        return (trimmed.len() == 4).then(|| trimmed.to_string());
-    }
-    let w: String = trimmed.chars().filter(|c| c.is_alphanumeric()).collect();
-    if FUNCTION_WORDS.contains(&w.as_str()) {
-        return None;
-    }
-    let mut s = w.as_str();
-    for p in ["وبال", "وال", "بال", "كال", "فال", "لل", "ال"] {
-        if let Some(rest) = s.strip_prefix(p) {
-            if rest.chars().count() >= 3 {
-                s = rest;
-                break;
-            }
-        }
-    }
-    if s.chars().count() >= 5 {
-        if let Some(rest) = s.strip_prefix(['و', 'ف', 'ب', 'ل']) {
-            s = rest;
-        }
-    }
-    for suf in ["هما", "هم", "ها", "ات", "ين", "ون", "يه", "ه", "ي"] {
-        if let Some(rest) = s.strip_suffix(suf) {
-            if rest.chars().count() >= 3 {
-                s = rest;
-                break;
-            }
-        }
-    }
-    (s.chars().count() >= 3).then(|| s.to_string())
-}
-
 /// Splits a text into lines with their measurements; blank lines separate groups.
 pub fn split(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
@@ -309,15 +164,6 @@ mod tests {
         assert!(!m.is_prose() && m.headline_like());
         let l = Line::new(3, "Tweets by alrai", 0);
         assert!(!l.is_arabic());
-    }
-
-    #[test]
-    fn stems_strip_articles_and_suffixes() {
-        // Stems are taken of folded words (teh marbuta as heh, alef forms as bare alef).
-        assert_eq!(content_stem("الانديه"), content_stem("انديه"));
-        assert_eq!(content_stem("بالحكومه"), content_stem("الحكومه"));
-        assert_eq!(content_stem("في"), None);
-        assert_eq!(content_stem("2026").as_deref(), Some("2026"));
     }
 
     #[test]

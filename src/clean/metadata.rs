@@ -2,7 +2,8 @@
 //! and Maghreb series, Latin, Arabic-Indic and Persian digits, Hijri dates, times and relative
 //! times), bylines, datelines and agencies, source lines and scrapers' own metadata lines.
 
-use super::normalize::fold_for_matching;
+use crate::text::arabic::{ascii_digits, is_arabic_letter};
+use crate::text::normalize::fold_for_matching;
 
 /// Month names after [`fold_for_matching`] (alef/teh-marbuta variants folded), with numbers.
 const MONTHS: &[(&str, u32)] = &[
@@ -61,17 +62,6 @@ const WEEKDAYS: [&str; 7] = [
     "الخميس",
     "الجمعه",
 ];
-
-/// Arabic-Indic (٠–٩) and Persian (۰–۹) digits as ASCII.
-pub fn ascii_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-            _ => c,
-        })
-        .collect()
-}
 
 fn valid(y: u32, m: u32, d: u32) -> Option<String> {
     // 1 January 1970 is the Unix epoch a CMS prints when it has no date: not a date.
@@ -478,7 +468,7 @@ pub struct ScraperLine {
 /// A line a scraper wrote itself: no Arabic, a `date`/`url`/`source` key or a URL, and an ISO
 /// date or a URL.
 pub fn scraper_line(text: &str) -> Option<ScraperLine> {
-    if text.chars().any(super::lines::is_arabic_letter) || text.split_whitespace().count() > 12 {
+    if text.chars().any(is_arabic_letter) || text.split_whitespace().count() > 12 {
         return None;
     }
     let url = text

@@ -12,7 +12,6 @@
 pub mod label;
 mod lines;
 pub mod metadata;
-pub mod normalize;
 mod passes;
 pub mod segment;
 mod shapes;
@@ -26,8 +25,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ingest::{Doc, Format};
+use crate::text::normalize::{arabic_ratio, normalize};
+use crate::text::segment::sentences;
 use lines::Line;
-use normalize::{arabic_ratio, normalize};
 use passes::{Decision, Page};
 
 /// A cleaned article.
@@ -154,7 +154,7 @@ pub fn content_id(text: &str) -> String {
 }
 
 fn sentences_of(text: &str) -> Vec<Sentence> {
-    segment::sentences(text)
+    sentences(text)
         .into_iter()
         .map(|s| Sentence {
             original: s.to_string(),

@@ -4,7 +4,7 @@
 
 use super::lines::{bare, Line};
 use super::metadata;
-use super::normalize::fold_for_matching;
+use crate::text::normalize::fold_for_matching;
 
 /// A lexical marker: a phrase whose meaning is the page's structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

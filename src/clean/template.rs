@@ -127,7 +127,7 @@ mod tests {
         // a and c are the same story: their title and paragraph are not template.
         assert_eq!(t.shared("عنوان اول"), None);
         assert_eq!(
-            t.shared(&super::super::normalize::fold_for_matching(STORY)),
+            t.shared(&crate::text::normalize::fold_for_matching(STORY)),
             None
         );
     }

@@ -82,7 +82,7 @@ pub fn build_brief(
             .iter()
             .map(|d| DroppedLine {
                 line: d.line,
-                reason: d.reason.to_string(),
+                reason: d.reason.clone(),
                 text: d.text.clone(),
             })
             .collect(),

@@ -7,8 +7,8 @@
 //! translator's own splitting of over-long sentences (which tokenises candidates) only ever
 //! sees short inputs.
 
-use crate::clean::normalize::normalize;
 use crate::clean::{Article, Sentence};
+use crate::text::normalize::normalize;
 
 /// Longest sentence handed to the translator, in characters: ten times a long news
 /// sentence, well beyond anything the segmenter emits for real prose.

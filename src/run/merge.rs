@@ -572,7 +572,7 @@ mod tests {
                     max_length: 10,
                     min_length: 0,
                     max_new_tokens: None,
-                    early_stopping: "false".into(),
+                    early_stopping: crate::translate::EarlyStopping::Heuristic,
                 },
                 batch: BatchPolicy::tokens(64),
                 threads: 1,

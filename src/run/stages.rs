@@ -590,7 +590,7 @@ fn decoding_info(d: &DecodeOptions) -> DecodingInfo {
         max_length: d.max_length,
         min_length: d.min_length,
         max_new_tokens: d.max_new_tokens,
-        early_stopping: d.early_stopping.as_str().to_string(),
+        early_stopping: d.early_stopping,
     }
 }
 

@@ -5,6 +5,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::arabic::is_arabic_letter;
+
 const TATWEEL: char = '\u{0640}';
 
 /// Arabic presentation forms (A: U+FB50–U+FDFF, B: U+FE70–U+FEFF), which NFKC folds into the
@@ -20,10 +22,6 @@ fn is_invisible(c: char) -> bool {
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}' | '\u{061C}'
     )
-}
-
-fn is_arabic_letter(c: char) -> bool {
-    matches!(c, '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06FA}'..='\u{06FF}')
 }
 
 /// Punctuation that attaches to the word before it (no space before).
