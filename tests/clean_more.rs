@@ -7,9 +7,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::samples;
-use nashra::clean::{segment, structure, BlockKind, DropKind, Reason};
+use nashra::clean::{structure, BlockKind, DropKind, Reason};
 use nashra::ingest::{decode, read_path, DocFields, Format, RawDoc};
 use nashra::text::{normalize::normalize, segment::sentences};
+use nashra::translate::fit;
 use proptest::prelude::*;
 
 fn raw(bytes: Vec<u8>, format: Format) -> RawDoc {
@@ -45,7 +46,7 @@ proptest! {
     fn split_long_parts_fit_and_round_trip(words in proptest::collection::vec("[ا-ي]{1,8}[،,]?", 1..60)) {
         let text = words.join(" ");
         let fits = |s: &str| s.split_whitespace().count() <= 7;
-        let parts = segment::split_long(&text, &fits);
+        let parts = fit::split_long(&text, &fits);
         for p in &parts {
             prop_assert!(fits(p) || p.split_whitespace().count() == 1);
         }

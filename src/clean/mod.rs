@@ -13,7 +13,6 @@ pub mod label;
 mod lines;
 pub mod metadata;
 mod passes;
-pub mod segment;
 mod shapes;
 pub mod template;
 

@@ -12,7 +12,6 @@
 //! at most the batches that were in flight.
 
 pub mod assemble;
-pub mod bounds;
 pub mod cache;
 pub mod lock;
 pub mod manifest;

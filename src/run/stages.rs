@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::bounds::{self, MAX_SENTENCE_CHARS};
 use super::cache::{self, CachedTranslation, TranslationCache};
 use super::lock::RunLock;
 use super::manifest::{self, ArticleRecord, Manifest, ShardReport, Unwritten, Work};
@@ -22,7 +21,8 @@ use crate::clean::{self, Article};
 use crate::fsutil::{is_temp_name, write_if_changed};
 use crate::ingest::{self, IngestError, RawDoc};
 use crate::render;
-use crate::translate::{batch, DecodeOptions, Translation, Translator};
+use crate::translate::fit::{self, MAX_SENTENCE_CHARS};
+use crate::translate::{DecodeOptions, Translation, Translator};
 
 /// One run of the nightly job, between its stages.
 pub struct Run<'a> {
@@ -188,7 +188,7 @@ impl<'a> Run<'a> {
                         self.records.push(ArticleRecord::skipped(&a.path, reason));
                         continue;
                     }
-                    if bounds::cap_sentences(&mut a, MAX_SENTENCE_CHARS) > 0 {
+                    if cap_sentences(&mut a, MAX_SENTENCE_CHARS) > 0 {
                         a.warnings.push(format!(
                             "sentences over {MAX_SENTENCE_CHARS} characters were split at whitespace"
                         ));
@@ -317,17 +317,16 @@ impl<'a> Run<'a> {
             .collect()
     }
 
-    /// `missing` cut into waves of model batches, planned exactly as the translator plans
-    /// them (longest first, by the batch policy), one batch per worker in each wave: the
-    /// translator decodes two batches at a time when it has two threads.
+    /// `missing` cut into waves of model batches by the translator's own wave plan, so that
+    /// each wave is exactly what the translator decodes at the same time.
     fn waves(&self, missing: Vec<String>) -> Vec<Vec<String>> {
         let lengths: Vec<usize> = missing
             .iter()
             .map(|s| self.translator.source_tokens(s))
             .collect();
-        let per_wave = rayon::current_num_threads().clamp(1, 2);
-        batch::plan(&lengths, &self.settings.batch)
-            .chunks(per_wave)
+        self.translator
+            .wave_plan(&lengths, &self.settings.batch)
+            .into_iter()
             .map(|w| w.iter().flatten().map(|&i| missing[i].clone()).collect())
             .collect()
     }
@@ -622,6 +621,19 @@ fn remove_stale_temps(dir: &Path, min_age: Duration) {
             }
         }
     }
+}
+
+/// Bounded work per article: splits every sentence of `a` longer than `max` characters at
+/// whitespace (see [`fit::hard_cut`]); returns how many were split.
+fn cap_sentences(a: &mut Article, max: usize) -> usize {
+    let sentence = |p: &str| clean::Sentence {
+        normalized: crate::text::normalize::normalize(p),
+        original: p.to_string(),
+    };
+    a.blocks
+        .iter_mut()
+        .map(|b| fit::cap_chars(&mut b.sentences, max, |s| &s.original, sentence))
+        .sum()
 }
 
 #[cfg(test)]

@@ -5,14 +5,15 @@
 //! the host attention), [`decode`] (greedy and beam search, with the vocabulary-sized logit
 //! passes), [`engine`] (a loaded model that turns token ids into token ids), [`tokenizer`]
 //! (sentencepiece and MarianTokenizer: text ↔ ids), [`presets`] (the supported models and
-//! their pinned revisions), [`hub`] (finding the files), [`batch`]
-//! (scheduling), [`translator`] (text in, text out).
+//! their pinned revisions), [`hub`] (finding the files), [`fit`] (sentences cut to the
+//! model's length), [`batch`] (scheduling), [`translator`] (text in, text out).
 //! Nothing here knows about articles or briefs.
 
 pub mod batch;
 pub mod config;
 pub mod decode;
 pub mod engine;
+pub mod fit;
 pub mod hub;
 pub mod model;
 pub mod presets;

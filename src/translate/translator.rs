@@ -1,6 +1,7 @@
-//! The text-level translator: sentences in, translations out, in order. It tokenises, splits
-//! sentences too long for the model, removes duplicates, schedules length-sorted batches and
-//! decodes — the one engine behind `translate`, `run`, `bench` and `eval`.
+//! The text-level translator: sentences in, translations out, in order. It removes duplicates,
+//! fits each sentence to the model ([`super::fit`]), schedules length-sorted batches in waves
+//! and decodes them, then joins the parts — the one engine behind `translate`, `run`, `bench`
+//! and `eval`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,10 +12,11 @@ use candle_core::Device;
 use rayon::prelude::*;
 
 use super::batch::{self, BatchPolicy};
+use super::fit;
 use super::hub::{self, ModelFiles, ModelSource};
 use super::model::weights;
 use super::tokenizer::MarianTokenizer;
-use super::{Compute, DecodeOptions, Engine, Quantize, TranslateError};
+use super::{Compute, DecodeOptions, Engine, Hypothesis, Quantize, TranslateError};
 
 /// One translated sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,6 +194,18 @@ impl Translator {
         self.translate_impl(texts, opts, policy, false, progress)
     }
 
+    /// The wave plan: items of these source lengths cut into model batches by `policy`
+    /// (longest first, see [`batch::plan`]), and the batches grouped into waves that are
+    /// decoded at the same time ([`Translator::set_concurrent_batches`]). Each wave is a list
+    /// of batches, each batch a list of indices into `lengths`. A caller that translates wave
+    /// by wave (`run`, to sync its cache between waves) uses this to cut its work the same way.
+    pub fn wave_plan(&self, lengths: &[usize], policy: &BatchPolicy) -> Vec<Vec<Vec<usize>>> {
+        batch::plan(lengths, policy)
+            .chunks(self.concurrent_batches.max(1))
+            .map(<[_]>::to_vec)
+            .collect()
+    }
+
     fn translate_impl(
         &self,
         texts: &[&str],
@@ -201,79 +215,44 @@ impl Translator {
         progress: &mut dyn FnMut(BatchReport),
     ) -> Result<Vec<Translation>, TranslateError> {
         self.engine.validate(opts)?;
-        // Unique non-empty texts, then the parts each is translated as.
-        let mut unique: Vec<&str> = Vec::new();
-        let mut slot_of: HashMap<&str, usize> = HashMap::new();
-        let mut text_slot: Vec<Option<usize>> = Vec::with_capacity(texts.len());
-        for &t in texts {
-            let key = t.trim();
-            if key.is_empty() {
-                text_slot.push(None);
-                continue;
-            }
-            let slot = if dedup {
-                *slot_of.entry(key).or_insert_with(|| {
-                    unique.push(key);
-                    unique.len() - 1
-                })
-            } else {
-                unique.push(key);
-                unique.len() - 1
-            };
-            text_slot.push(Some(slot));
-        }
-        let max = self.engine.max_source_tokens();
-        let mut units: Vec<Vec<u32>> = Vec::new();
-        let mut unit_range: Vec<std::ops::Range<usize>> = Vec::with_capacity(unique.len());
-        for text in &unique {
-            let ids = self.tokenizer.encode(text);
-            let start = units.len();
-            if ids.len() <= max {
-                units.push(ids);
-            } else {
-                let fits = |s: &str| self.tokenizer.encode(s).len() <= max;
-                for part in crate::clean::segment::split_long(text, &fits) {
-                    let ids = self.tokenizer.encode(&part);
-                    if ids.len() <= max {
-                        units.push(ids);
-                    } else {
-                        // A single "word" longer than the model (no boundary to split at):
-                        // cut its tokens into model-sized runs, each closed by </s>, so that
-                        // nothing is dropped.
-                        let body = &ids[..ids.len() - 1];
-                        for run in body.chunks(max - 1) {
-                            let mut chunk = run.to_vec();
-                            chunk.push(self.tokenizer.eos_id());
-                            units.push(chunk);
-                        }
-                    }
-                }
-            }
-            unit_range.push(start..units.len());
-        }
+        let sources = Sources::collect(texts, dedup);
+        let units = self.units(&sources.unique);
+        let hyps = self.decode_waves(&units.ids, opts, policy, progress)?;
+        let translated = self.join(&units, hyps, opts);
+        Ok(sources.spread(&translated))
+    }
 
+    /// The token sequences the model reads for each text (see [`fit::units`]).
+    fn units(&self, texts: &[&str]) -> Units {
+        let max = self.engine.max_source_tokens();
+        let mut units = Units::default();
+        for text in texts {
+            let start = units.ids.len();
+            units.ids.extend(fit::units(text, &self.tokenizer, max));
+            units.of_text.push(start..units.ids.len());
+        }
+        units
+    }
+
+    /// Decodes every unit, wave by wave (see [`Translator::wave_plan`]); one hypothesis per
+    /// unit, in order.
+    ///
+    /// Batches run two at a time (one per core on the target machines): while one is in a
+    /// stretch of small, serial operations, the other keeps the cores busy with its matrix
+    /// products. Results are put back in order whatever finishes first.
+    fn decode_waves(
+        &self,
+        units: &[Vec<u32>],
+        opts: &DecodeOptions,
+        policy: &BatchPolicy,
+        progress: &mut dyn FnMut(BatchReport),
+    ) -> Result<Vec<Hypothesis>, TranslateError> {
         let lengths: Vec<usize> = units.iter().map(Vec::len).collect();
-        let mut hyps: Vec<Option<super::Hypothesis>> = vec![None; units.len()];
-        // Batches run two at a time (one per core on the target machines): while one is in a
-        // stretch of small, serial operations, the other keeps the cores busy with its matrix
-        // products. Results are put back in order whatever finishes first.
-        let plan = batch::plan(&lengths, policy);
-        for wave in plan.chunks(self.concurrent_batches.max(1)) {
-            let done: Vec<Result<(BatchReport, Vec<super::Hypothesis>), TranslateError>> = wave
+        let mut hyps: Vec<Option<Hypothesis>> = vec![None; units.len()];
+        for wave in self.wave_plan(&lengths, policy) {
+            let done: Vec<Result<(BatchReport, Vec<Hypothesis>), TranslateError>> = wave
                 .par_iter()
-                .map(|batch_ids| {
-                    let started = Instant::now();
-                    let batch: Vec<&[u32]> =
-                        batch_ids.iter().map(|&i| units[i].as_slice()).collect();
-                    let out = self.engine.generate(&batch, opts)?;
-                    let report = BatchReport {
-                        sentences: batch.len(),
-                        source_tokens: batch.iter().map(|b| b.len()).sum(),
-                        target_tokens: out.iter().map(|h| h.tokens.len()).sum(),
-                        seconds: started.elapsed().as_secs_f64(),
-                    };
-                    Ok((report, out))
-                })
+                .map(|batch_ids| self.decode_batch(units, batch_ids, opts))
                 .collect();
             for (batch_ids, result) in wave.iter().zip(done) {
                 let (report, out) = result?;
@@ -283,14 +262,38 @@ impl Translator {
                 progress(report);
             }
         }
+        Ok(hyps
+            .into_iter()
+            .map(|h| h.expect("every unit decoded"))
+            .collect())
+    }
 
-        let translated: Vec<Translation> = unit_range
+    /// Decodes one model batch (`batch_ids` index `units`) and reports what it did.
+    fn decode_batch(
+        &self,
+        units: &[Vec<u32>],
+        batch_ids: &[usize],
+        opts: &DecodeOptions,
+    ) -> Result<(BatchReport, Vec<Hypothesis>), TranslateError> {
+        let started = Instant::now();
+        let batch: Vec<&[u32]> = batch_ids.iter().map(|&i| units[i].as_slice()).collect();
+        let out = self.engine.generate(&batch, opts)?;
+        let report = BatchReport {
+            sentences: batch.len(),
+            source_tokens: batch.iter().map(|b| b.len()).sum(),
+            target_tokens: out.iter().map(|h| h.tokens.len()).sum(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((report, out))
+    }
+
+    /// One translation per text: its units' hypotheses joined.
+    fn join(&self, units: &Units, hyps: Vec<Hypothesis>, opts: &DecodeOptions) -> Vec<Translation> {
+        units
+            .of_text
             .iter()
             .map(|range| {
-                let parts: Vec<&super::Hypothesis> = hyps[range.clone()]
-                    .iter()
-                    .map(|h| h.as_ref().expect("every unit decoded"))
-                    .collect();
+                let parts: Vec<&Hypothesis> = hyps[range.clone()].iter().collect();
                 let text = parts
                     .iter()
                     .map(|h| self.tokenizer.decode(&h.tokens))
@@ -305,15 +308,57 @@ impl Translator {
                         .collect(),
                     score: parts.iter().map(|h| h.score).sum::<f32>() / parts.len() as f32,
                     mean_logprob: mean_logprob(&parts, opts),
-                    source_tokens: lengths[range.clone()].iter().sum(),
+                    source_tokens: units.ids[range.clone()].iter().map(Vec::len).sum(),
                     parts: parts.len(),
                 }
             })
-            .collect();
-        Ok(text_slot
-            .into_iter()
+            .collect()
+    }
+}
+
+/// The texts to translate: the non-empty ones once each (when deduplicating), and where each
+/// input text's translation comes from.
+struct Sources<'t> {
+    unique: Vec<&'t str>,
+    /// Per input text, its index in `unique`; `None` for an empty text.
+    slot_of_text: Vec<Option<usize>>,
+}
+
+impl<'t> Sources<'t> {
+    /// Trims `texts` and, with `dedup`, keeps the first of identical ones.
+    fn collect(texts: &[&'t str], dedup: bool) -> Self {
+        let mut unique: Vec<&str> = Vec::new();
+        let mut slot_of: HashMap<&str, usize> = HashMap::new();
+        let mut slot_of_text = Vec::with_capacity(texts.len());
+        for &t in texts {
+            let key = t.trim();
+            if key.is_empty() {
+                slot_of_text.push(None);
+                continue;
+            }
+            let slot = if dedup {
+                *slot_of.entry(key).or_insert_with(|| {
+                    unique.push(key);
+                    unique.len() - 1
+                })
+            } else {
+                unique.push(key);
+                unique.len() - 1
+            };
+            slot_of_text.push(Some(slot));
+        }
+        Self {
+            unique,
+            slot_of_text,
+        }
+    }
+
+    /// One translation per input text, in order, from the translations of `unique`.
+    fn spread(&self, translated: &[Translation]) -> Vec<Translation> {
+        self.slot_of_text
+            .iter()
             .map(|slot| match slot {
-                Some(s) => translated[s].clone(),
+                Some(s) => translated[*s].clone(),
                 None => Translation {
                     text: String::new(),
                     tokens: Vec::new(),
@@ -323,12 +368,20 @@ impl Translator {
                     parts: 0,
                 },
             })
-            .collect())
+            .collect()
     }
 }
 
+/// The token sequences the model reads, and which of them belong to each text.
+#[derive(Default)]
+struct Units {
+    ids: Vec<Vec<u32>>,
+    /// Per text, its range in `ids` (more than one unit when the text was split).
+    of_text: Vec<std::ops::Range<usize>>,
+}
+
 /// The mean token log-probability of a sentence decoded in parts: every token counts once.
-fn mean_logprob(parts: &[&super::Hypothesis], opts: &DecodeOptions) -> f32 {
+fn mean_logprob(parts: &[&Hypothesis], opts: &DecodeOptions) -> f32 {
     let tokens: usize = parts.iter().map(|h| h.tokens.len()).sum();
     if tokens == 0 {
         return 0.0;

@@ -6,14 +6,19 @@
 //! The model is only asked for next-token logits; everything else (processing, selection,
 //! hypotheses) happens here, on the host, one small row at a time. Sentences whose result can
 //! no longer change leave the batch at once, so the model never computes rows nobody reads.
+//!
+//! Here: the settings, the logits processors (a list of `Processor`s applied in order) and
+//! [`generate`]; the searches in `greedy` and `beam`; the vocabulary-sized passes over a row
+//! of logits in [`logits`].
 
 use candle_core::Result;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod beam;
+mod greedy;
 pub(crate) mod logits;
 
-use crate::translate::model::{DecoderState, EncodedBatch, MarianModel};
+use crate::translate::model::{EncodedBatch, MarianModel};
 
 /// When beam search may stop for a sentence (`early_stopping` in transformers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -150,27 +155,83 @@ impl Hypothesis {
 /// A finished-row marker transformers adds to scores; kept identical so ties resolve alike.
 const DEAD: f32 = -1.0e9;
 
-/// Applies the logits processors transformers builds for these settings, in its order:
-/// bad words, minimum length, forced EOS at the length limit, then renormalisation.
-struct Processors<'a> {
-    special: &'a SpecialTokens,
-    min_length: usize,
+/// One of the logits processors transformers builds, reduced to what it does to a row of
+/// scores: ban some tokens (set them to -inf) or force one (set every other token to -inf).
+/// A new processor is a new variant here and a place in [`Processors::new`]'s list (one that
+/// reads the tokens generated so far, such as a no-repeat n-gram ban, takes them as a new
+/// parameter of `ban`: both searches hold each row's tokens).
+#[derive(Debug, Clone, PartialEq)]
+enum Processor {
+    /// `NoBadWordsLogitsProcessor` for single-token bad words; EOS is never banned this way.
+    BadWords { words: Vec<u32>, eos: u32 },
+    /// `MinLengthLogitsProcessor`: no EOS while the sequence is shorter than `min_length`.
+    MinLength { eos: u32, min_length: usize },
+    /// `ForcedEOSTokenLogitsProcessor`: `token` at the last position the length limit allows.
+    ForcedEos { token: u32, max_length: usize },
+}
+
+impl Processor {
+    /// Adds the tokens this processor bans at length `cur_len` to `banned`.
+    fn ban(&self, cur_len: usize, banned: &mut Vec<u32>) {
+        match *self {
+            Self::BadWords { ref words, eos } => {
+                banned.extend(words.iter().copied().filter(|&t| t != eos))
+            }
+            Self::MinLength { eos, min_length } if cur_len < min_length => banned.push(eos),
+            _ => {}
+        }
+    }
+
+    /// The token this processor forces at length `cur_len`, if any.
+    fn force(&self, cur_len: usize) -> Option<u32> {
+        match *self {
+            Self::ForcedEos { token, max_length } if cur_len + 1 == max_length => Some(token),
+            _ => None,
+        }
+    }
+}
+
+/// The logits processors for these settings, in transformers' order, and whether the scores
+/// are log-softmaxed again after them. Bans add up; a forced token overrides them (the last
+/// forcing processor wins, as the last one to write the row does in transformers).
+struct Processors {
+    list: Vec<Processor>,
+    /// Greedy search's pick when every token is banned.
+    eos: u32,
     max_length: usize,
     renormalize: bool,
 }
 
-impl Processors<'_> {
-    /// Whether token `t` is banned at this length (bad words, or EOS before `min_length`).
-    fn banned(&self, t: u32, cur_len: usize) -> bool {
-        (t == self.special.eos && cur_len < self.min_length)
-            || (t != self.special.eos && self.special.bad_words.contains(&t))
+impl Processors {
+    fn new(special: &SpecialTokens, opts: &DecodeOptions, max_length: usize) -> Self {
+        let eos = special.eos;
+        let mut list = vec![
+            Processor::BadWords {
+                words: special.bad_words.clone(),
+                eos,
+            },
+            Processor::MinLength {
+                eos,
+                min_length: opts.min_length,
+            },
+        ];
+        if let Some(token) = special.forced_eos {
+            list.push(Processor::ForcedEos { token, max_length });
+        }
+        Self {
+            list,
+            eos,
+            max_length,
+            renormalize: opts.renormalize_logits,
+        }
     }
 
     /// The tokens banned at this length, ascending.
     fn banned_now(&self, cur_len: usize) -> Vec<u32> {
-        let mut banned: Vec<u32> = self.special.bad_words.clone();
-        banned.push(self.special.eos);
-        banned.retain(|&t| self.banned(t, cur_len));
+        let mut banned = Vec::new();
+        for p in &self.list {
+            p.ban(cur_len, &mut banned);
+        }
         banned.sort_unstable();
         banned.dedup();
         banned
@@ -178,9 +239,10 @@ impl Processors<'_> {
 
     /// The token forced at this length (EOS at the length limit), if any.
     fn forced(&self, cur_len: usize) -> Option<u32> {
-        self.special
-            .forced_eos
-            .filter(|_| cur_len + 1 == self.max_length)
+        self.list
+            .iter()
+            .filter_map(|p| p.force(cur_len))
+            .next_back()
     }
 
     /// Greedy search's choice for one row of raw logits: the argmax of the processed scores
@@ -201,7 +263,7 @@ impl Processors<'_> {
         let summary = logits::summarize(raw, 1, |t| !allowed(t));
         let (max, next) = match summary.best.first() {
             Some(&(max, next)) => (max, next),
-            None => (f32::NEG_INFINITY, self.special.eos as usize),
+            None => (f32::NEG_INFINITY, self.eos as usize),
         };
         let banned_mass: f32 = banned
             .iter()
@@ -299,65 +361,13 @@ pub fn generate(
     special: &SpecialTokens,
 ) -> Result<Vec<Hypothesis>> {
     let max_length = opts.effective_max_length().min(model.max_positions() + 1);
-    let processors = Processors {
-        special,
-        min_length: opts.min_length,
-        max_length,
-        renormalize: opts.renormalize_logits,
-    };
+    let processors = Processors::new(special, opts, max_length);
     let mut state = model.start_decoding(encoded)?;
     if opts.num_beams <= 1 {
-        greedy(model, &mut state, &processors, special)
+        greedy::search(model, &mut state, &processors, special)
     } else {
-        beam_search(model, &mut state, &processors, special, opts)
+        beam::search(model, &mut state, &processors, special, opts)
     }
-}
-
-fn greedy(
-    model: &MarianModel,
-    state: &mut DecoderState,
-    processors: &Processors,
-    special: &SpecialTokens,
-) -> Result<Vec<Hypothesis>> {
-    let n = state.sentences()?;
-    let mut results: Vec<Option<Hypothesis>> = vec![None; n];
-    let mut active: Vec<usize> = (0..n).collect();
-    let mut tokens: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut scores = vec![0f32; n];
-    let mut feed = vec![special.decoder_start; n];
-    let mut cur_len = 1;
-    while !active.is_empty() {
-        let (logits, vocab) = model.decode_step_host(state, &feed)?;
-        // Each row's choice is independent: spread the vocabulary-sized passes over the cores.
-        let picks: Vec<(u32, f32)> = logits
-            .par_chunks(vocab)
-            .map(|row| processors.greedy_pick(row, cur_len))
-            .collect();
-        let mut keep = Vec::with_capacity(active.len());
-        let mut next_feed = Vec::with_capacity(active.len());
-        for (row, &sentence) in active.iter().enumerate() {
-            let (next, logprob) = picks[row];
-            let next = next as usize;
-            scores[sentence] += logprob;
-            tokens[sentence].push(next as u32);
-            if next as u32 == special.eos || cur_len + 1 >= processors.max_length {
-                results[sentence] = Some(Hypothesis {
-                    tokens: std::mem::take(&mut tokens[sentence]),
-                    score: scores[sentence],
-                });
-            } else {
-                keep.push(row as u32);
-                next_feed.push(next as u32);
-            }
-        }
-        cur_len += 1;
-        if keep.len() < active.len() && !keep.is_empty() {
-            state.select(Some(&keep), &keep)?;
-        }
-        active = keep.iter().map(|&r| active[r as usize]).collect();
-        feed = next_feed;
-    }
-    Ok(finish(results))
 }
 
 /// Every sentence ends with a hypothesis (the loops only stop when all are set).
@@ -371,184 +381,4 @@ fn finish(results: Vec<Option<Hypothesis>>) -> Vec<Hypothesis> {
             })
         })
         .collect()
-}
-
-/// Beam-search bookkeeping of one sentence, mirroring transformers' tensors for one batch row.
-struct BeamSentence {
-    index: usize,
-    running: Vec<Vec<u32>>,
-    running_scores: Vec<f32>,
-    /// `num_beams` slots: (score, tokens, is_finished); unfilled slots hold `DEAD`.
-    finished: Vec<(f32, Vec<u32>, bool)>,
-    improvable: bool,
-}
-
-struct Candidate {
-    score: f32,
-    beam: usize,
-    token: u32,
-}
-
-/// The `k` best (score, flat index) pairs, best first; ties go to the one seen first.
-fn top_k(values: impl Iterator<Item = (f32, usize)>, k: usize) -> Vec<(f32, usize)> {
-    logits::merge_best(Vec::with_capacity(k + 1), values, k)
-}
-
-fn beam_search(
-    model: &MarianModel,
-    state: &mut DecoderState,
-    processors: &Processors,
-    special: &SpecialTokens,
-    opts: &DecodeOptions,
-) -> Result<Vec<Hypothesis>> {
-    let n = state.sentences()?;
-    let beams = opts.num_beams;
-    let keep_k = 2 * beams;
-    let lp = opts.length_penalty as f64;
-    let max_length = processors.max_length;
-    let mut results: Vec<Option<Hypothesis>> = vec![None; n];
-    let mut active: Vec<BeamSentence> = (0..n)
-        .map(|index| BeamSentence {
-            index,
-            running: vec![Vec::new(); beams],
-            running_scores: (0..beams)
-                .map(|b| if b == 0 { 0.0 } else { DEAD })
-                .collect(),
-            finished: vec![(DEAD, Vec::new(), false); beams],
-            improvable: true,
-        })
-        .collect();
-    // Rows are laid out sentence-major: row = position_in_active * beams + beam; the encoder
-    // memory stays one per sentence and is shared by its beams.
-    let mut feed = vec![special.decoder_start; n * beams];
-    let mut cur_len = 1;
-    while !active.is_empty() {
-        let (logits, vocab) = model.decode_step_host(state, &feed)?;
-        let row_best: Vec<Vec<(f32, u32)>> = logits
-            .par_chunks(vocab)
-            .map(|row| processors.best_log_probs(row, cur_len, keep_k))
-            .collect();
-        let mut next_active = Vec::with_capacity(active.len());
-        let mut kept_sentences = Vec::new();
-        let mut kept_rows = Vec::new();
-        let mut next_feed = Vec::new();
-        for (pos, mut s) in active.into_iter().enumerate() {
-            // The best continuations of each beam, then of the sentence: the global top
-            // 2×beams over (beam, token) can hold at most 2×beams from any one beam.
-            let mut merged_rows: Vec<(f32, usize)> = Vec::with_capacity(beams * keep_k);
-            for b in 0..beams {
-                let base = s.running_scores[b];
-                for &(v, t) in &row_best[pos * beams + b] {
-                    merged_rows.push((v + base, b * vocab + t as usize));
-                }
-            }
-            merged_rows.sort_by_key(|&(_, flat)| flat);
-            let candidates: Vec<Candidate> = top_k(merged_rows.iter().copied(), keep_k)
-                .into_iter()
-                .map(|(score, flat)| Candidate {
-                    score,
-                    beam: flat / vocab,
-                    token: (flat % vocab) as u32,
-                })
-                .collect();
-            let hits: Vec<bool> = candidates
-                .iter()
-                .map(|c| c.token == special.eos || cur_len + 1 >= max_length)
-                .collect();
-
-            // Beams that go on: the best continuations that did not stop.
-            let running_choice = top_k(
-                candidates
-                    .iter()
-                    .zip(&hits)
-                    .enumerate()
-                    .map(|(j, (c, &hit))| (if hit { c.score + DEAD } else { c.score }, j)),
-                beams,
-            );
-
-            // Finished hypotheses: only the top `beams` candidates may finish.
-            let denom = ((cur_len + 1 - 1) as f64).powf(lp) as f32;
-            let full_and_early =
-                opts.early_stopping == EarlyStopping::Always && s.finished.iter().all(|f| f.2);
-            let mut merged: Vec<(f32, Vec<u32>, bool)> = std::mem::take(&mut s.finished);
-            for (j, c) in candidates.iter().enumerate() {
-                let just_finished = hits[j] && j < beams;
-                let mut score = c.score / denom;
-                if full_and_early {
-                    score += DEAD;
-                }
-                if !s.improvable {
-                    score += DEAD;
-                }
-                if !just_finished {
-                    score += DEAD;
-                }
-                let mut seq = s.running[c.beam].clone();
-                seq.push(c.token);
-                merged.push((score, seq, just_finished));
-            }
-            let order = top_k(merged.iter().map(|m| m.0).zip(0..), beams);
-            s.finished = order
-                .iter()
-                .map(|&(_, i)| std::mem::take(&mut merged[i]))
-                .collect();
-
-            let new_running: Vec<Vec<u32>> = running_choice
-                .iter()
-                .map(|&(_, j)| {
-                    let c = &candidates[j];
-                    let mut seq = s.running[c.beam].clone();
-                    seq.push(c.token);
-                    seq
-                })
-                .collect();
-            let new_scores: Vec<f32> = running_choice.iter().map(|&(v, _)| v).collect();
-            let origins: Vec<usize> = running_choice
-                .iter()
-                .map(|&(_, j)| candidates[j].beam)
-                .collect();
-            s.running = new_running;
-            s.running_scores = new_scores;
-
-            // The stopping heuristic, with the length after this step.
-            let generated = (cur_len + 1 - 1) as f64;
-            let best_len = if opts.early_stopping == EarlyStopping::Never && lp > 0.0 {
-                (max_length - 1) as f64
-            } else {
-                generated
-            };
-            let best_running = s.running_scores[0] / best_len.powf(lp) as f32;
-            let worst_all = s.finished.iter().map(|f| f.0).fold(f32::INFINITY, f32::min);
-            let still = s.finished.iter().any(|f| {
-                let worst = if f.2 { worst_all } else { DEAD };
-                best_running > worst
-            });
-            s.improvable = s.improvable && still;
-
-            let all_done = !s.improvable
-                || (opts.early_stopping == EarlyStopping::Always && s.finished.iter().all(|f| f.2))
-                || hits.iter().all(|&h| h);
-            if all_done {
-                let (score, tokens, _) = std::mem::take(&mut s.finished[0]);
-                results[s.index] = Some(Hypothesis { tokens, score });
-            } else {
-                kept_sentences.push(pos as u32);
-                for (b, &origin) in origins.iter().enumerate() {
-                    kept_rows.push((pos * beams + origin) as u32);
-                    next_feed.push(*s.running[b].last().expect("one token per step"));
-                }
-                next_active.push(s);
-            }
-        }
-        cur_len += 1;
-        if !next_active.is_empty() {
-            // Memory rows only move when a sentence left; cache rows move every step (beams
-            // are reordered).
-            let dropped = next_active.len() < state.sentences()?;
-            state.select(dropped.then_some(&kept_sentences[..]), &kept_rows)?;
-        }
-        active = next_active;
-        feed = next_feed;
-    }
-    Ok(finish(results))
 }
