@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clean::Reason;
-use crate::stories::{self, Signature};
+use crate::stories::{self, Sentence, Signature};
 use crate::translate::{EarlyStopping, Quantize};
 
 /// An Arabic text and its English translation.
@@ -175,6 +175,41 @@ pub struct IndexEntry {
     /// Translations below the confidence threshold.
     pub low_confidence: usize,
     pub signature: Signature,
+    /// The Arabic of the summary sentences, in the same order: with `summary`, the article's
+    /// first candidates for its story's summary.
+    #[serde(default)]
+    pub summary_ar: Vec<String>,
+    /// A few more of the article's sentences for its story's summary and differences (see
+    /// [`more_sentences`]).
+    #[serde(default)]
+    pub more: Vec<Sentence>,
+}
+
+/// How many sentences beyond its summary an index entry keeps: enough for a story to find
+/// what its sources add and where their figures differ, few enough for a shard manifest.
+pub const MORE_SENTENCES: usize = 4;
+
+/// The body sentences (not in the summary) an index entry keeps, in article order: those
+/// with a figure first (where sources differ), then the earliest, [`MORE_SENTENCES`] at most.
+pub fn more_sentences(b: &Brief) -> Vec<Sentence> {
+    let summary: Vec<&str> = b.summary.iter().map(|p| p.ar.as_str()).collect();
+    let body: Vec<&Pair> = b
+        .sections
+        .iter()
+        .flat_map(|s| &s.sentences)
+        .filter(|p| !p.en.is_empty() && !summary.contains(&p.ar.as_str()))
+        .collect();
+    let has_figure = |p: &&Pair| p.ar.chars().any(char::is_numeric);
+    let mut keep: Vec<usize> = (0..body.len()).filter(|&i| has_figure(&body[i])).collect();
+    keep.extend((0..body.len()).filter(|&i| !has_figure(&body[i])));
+    keep.truncate(MORE_SENTENCES);
+    keep.sort_unstable();
+    keep.iter()
+        .map(|&i| Sentence {
+            ar: body[i].ar.clone(),
+            en: body[i].en.clone(),
+        })
+        .collect()
 }
 
 impl IndexEntry {
@@ -194,6 +229,8 @@ impl IndexEntry {
             summary: b.summary.iter().map(|p| p.en.clone()).collect(),
             low_confidence: b.low_confidence(),
             signature: stories::signature(b.title.as_ref().map(|t| t.ar.as_str()), body),
+            summary_ar: b.summary.iter().map(|p| p.ar.clone()).collect(),
+            more: more_sentences(b),
         }
     }
 }

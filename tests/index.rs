@@ -61,7 +61,10 @@ fn samples_make_one_story_with_five_sources_and_confidence_is_recorded() {
     assert!(html.contains("id=\"filter\"") && html.contains("<script>"));
     assert!(!html.contains("src=") && !html.contains("http"));
     let md = std::fs::read_to_string(out.join("index.md")).unwrap();
-    assert!(md.contains("5 sources") && md.matches("](").count() == 5);
+    let article_lines = md
+        .lines()
+        .filter(|l| l.starts_with("- ") && l.contains("]("));
+    assert!(md.contains("5 sources") && article_lines.count() == 5);
 
     // Confidence: every translated sentence has its mean log-probability; run.json counts
     // those below the threshold exactly as the briefs mark them.
@@ -141,4 +144,51 @@ fn mean_logprob_undoes_beam_length_normalisation() {
         score: 0.0,
     };
     assert_eq!(empty.mean_logprob(&beam), 0.0);
+}
+
+#[test]
+fn the_sample_story_has_a_summary_across_at_least_three_sources() {
+    let out = samples_out();
+    let idx = read_json(&out.join("index.json"));
+    let story = &idx["stories"][0];
+    let summary = story["summary"].as_array().expect("a story summary");
+    let mut articles: Vec<&str> = summary
+        .iter()
+        .map(|l| l["article"].as_str().unwrap())
+        .collect();
+    articles.sort_unstable();
+    articles.dedup();
+    assert!(articles.len() >= 3, "{story:#}");
+    let briefs = briefs(out);
+    for l in summary {
+        let b = briefs
+            .iter()
+            .find(|b| b.id == l["article"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(l["source"].as_str(), b.source.as_deref());
+        // Each sentence is one of its article's, in both languages.
+        let ar = l["ar"].as_str().unwrap();
+        let pair = b
+            .pairs()
+            .find(|p| p.ar == ar)
+            .expect("the article's sentence");
+        assert_eq!(l["en"].as_str().unwrap(), pair.en);
+    }
+    // No sentence twice.
+    let mut texts: Vec<&str> = summary.iter().map(|l| l["ar"].as_str().unwrap()).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    assert_eq!(texts.len(), summary.len());
+    // The same summary in index.html and index.md, linked to the briefs.
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let md = std::fs::read_to_string(out.join("index.md")).unwrap();
+    assert!(html.contains("<section class=\"digest\">") && md.contains("Across sources:"));
+    for l in summary {
+        let b = briefs
+            .iter()
+            .find(|b| b.id == l["article"].as_str().unwrap())
+            .unwrap();
+        assert!(html.contains(&format!("<a href=\"{}.html\" dir=\"auto\">", b.slug)));
+        assert!(md.contains(&format!("]({}.md)", b.slug)));
+    }
 }

@@ -181,3 +181,101 @@ fn the_threshold_separates_same_event_from_unrelated() {
         }
     }
 }
+
+/// Two short reports of one event as JSON lines (`source`, `date`, title, text), the second
+/// giving the toll as `toll_b`.
+fn two_reports(toll_b: &str) -> String {
+    let a = serde_json::json!({
+        "id": "report-a", "source": "وكالة الأنباء", "date": "2025-03-02",
+        "title": "مقتل 12 شخصا في انهيار مبنى سكني بمدينة الإسكندرية",
+        "text": "أعلنت السلطات المصرية مقتل 12 شخصا في انهيار مبنى سكني من سبعة طوابق بحي المنشية في مدينة الإسكندرية فجر الأحد.\n\n\
+                 وقال محافظ الإسكندرية إن فرق الإنقاذ انتشلت الضحايا من تحت الأنقاض بعد ساعات من البحث المتواصل.\n\n\
+                 وأضاف أن النيابة العامة فتحت تحقيقا في أسباب انهيار المبنى الذي صدر له قرار إزالة قبل عامين.\n\n\
+                 وأمرت الحكومة بصرف تعويضات عاجلة لأسر الضحايا وتوفير مساكن بديلة للسكان المتضررين."
+    });
+    let b = serde_json::json!({
+        "id": "report-b", "source": "صحيفة المساء", "date": "2025-03-02",
+        "title": "انهيار مبنى سكني في الإسكندرية",
+        "text": format!("أعلنت السلطات المصرية مقتل {toll_b} شخصا في انهيار مبنى سكني من سبعة طوابق بحي المنشية بمدينة الإسكندرية فجر الأحد.\n\n\
+                 وكان سكان الحي قد اشتكوا مرارا من تصدعات في جدران المبنى القديم دون أن تتحرك الجهات المعنية.\n\n\
+                 وأضاف المحافظ أن النيابة العامة فتحت تحقيقا في أسباب انهيار المبنى الذي صدر له قرار إزالة قبل عامين.\n\n\
+                 وشهدت الإسكندرية خلال السنوات الماضية حوادث مماثلة بسبب البناء المخالف وغياب الصيانة.")
+    });
+    format!("{a}\n{b}\n")
+}
+
+/// `nashra run` of two reports with the `copy` fixture model; the index.json it writes.
+fn index_of_two_reports(toll_b: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("two.jsonl");
+    std::fs::write(&input, two_reports(toll_b)).unwrap();
+    let out = dir.path().join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nashra"))
+        .arg("run")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--model-dir")
+        .arg(root().join("tests/fixtures/models/copy"))
+        .args(["--beam", "2", "--max-length", "40", "--quiet"])
+        .env_remove("NASHRA_SUMMARY_SENTENCES")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn two_reports_that_disagree_on_the_toll_show_the_difference() {
+    let index = index_of_two_reports("15");
+    let stories = index["stories"].as_array().unwrap();
+    assert_eq!(stories.len(), 1, "{index:#}");
+    let story = &stories[0];
+    // A summary across both sources, each sentence with its article and source.
+    let summary = story["summary"].as_array().unwrap();
+    let sources: std::collections::BTreeSet<&str> = summary
+        .iter()
+        .map(|l| l["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources.len(), 2, "{story:#}");
+    for l in summary {
+        assert!(!l["ar"].as_str().unwrap().is_empty());
+        assert!(["report-a", "report-b"].contains(&l["article"].as_str().unwrap()));
+    }
+    // The toll: 12 in one, 15 in the other; nothing else differs (the seven floors and two
+    // years agree, the other numbers count other things).
+    let differences = story["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{story:#}");
+    let values: Vec<(&str, &str, &str)> = differences[0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["value"].as_str().unwrap(),
+                v["article"].as_str().unwrap(),
+                v["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut values = values;
+    values.sort();
+    assert_eq!(
+        values,
+        vec![
+            ("12", "report-a", "وكالة الأنباء"),
+            ("15", "report-b", "صحيفة المساء")
+        ]
+    );
+    assert!(differences[0]["ar"].as_str().unwrap().contains("مقتل"));
+}
+
+#[test]
+fn two_reports_that_agree_on_the_toll_show_no_difference() {
+    let index = index_of_two_reports("١٢");
+    let story = &index["stories"][0];
+    assert_eq!(story["articles"].as_array().unwrap().len(), 2, "{index:#}");
+    assert!(story["summary"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(story.get("differences").is_none(), "{story:#}");
+}

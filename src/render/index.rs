@@ -1,6 +1,8 @@
 //! The run's index as stories: articles that report one event (see [`crate::stories`]) are
 //! listed together, largest and newest story first, each with its headline, how many sources
-//! told it, its dates, the summary of its most central article and then every article
+//! told it, its dates, then (a story of several articles) its summary across sources and
+//! where their figures differ (see [`crate::stories::story_summary`] and
+//! [`crate::stories::differences()`]), else the article's own summary, and then every article
 //! (source, date, English and Arabic title, link to its brief), oldest first.
 
 use std::fmt::Write as _;
@@ -9,7 +11,7 @@ use serde::Serialize;
 
 use super::html::{date_html, escape, STYLE};
 use crate::brief::IndexEntry;
-use crate::stories::{self, Item};
+use crate::stories::{self, Item, Pick, Report};
 
 /// One story, ready to render.
 pub struct StoryView<'a> {
@@ -24,6 +26,80 @@ pub struct StoryView<'a> {
     pub unnamed_sources: usize,
     /// Distinct dates, oldest first.
     pub dates: Vec<&'a str>,
+    /// The story's summary across its sources (empty for a story of one article).
+    pub summary: Vec<StoryLine<'a>>,
+    /// Figures its sources give differently.
+    pub differences: Vec<StoryDifference<'a>>,
+}
+
+/// A sentence of a story's summary and the article it comes from.
+pub struct StoryLine<'a> {
+    pub ar: &'a str,
+    pub en: &'a str,
+    pub article: &'a IndexEntry,
+}
+
+/// A figure the story's sources give differently: the sentence of the first source to give
+/// it, then each source's value.
+pub struct StoryDifference<'a> {
+    pub ar: &'a str,
+    pub en: &'a str,
+    /// Each source's figure (digits as ASCII, no thousands separator) and its article.
+    pub values: Vec<(String, &'a IndexEntry)>,
+}
+
+/// An article as a story's summary reads it: its summary's sentences, then the few more its
+/// entry keeps.
+fn report(e: &IndexEntry) -> Report<'_> {
+    let summary = e.summary_ar.iter().zip(&e.summary);
+    let more = e.more.iter().map(|s| (&s.ar, &s.en));
+    Report {
+        source: e.source.as_deref(),
+        sentences: summary
+            .chain(more)
+            .map(|(ar, en)| (ar.as_str(), en.as_str()))
+            .collect(),
+    }
+}
+
+/// The summary and differences of a story of several articles, read from its central article
+/// first, then the others in story order.
+fn across_sources<'a>(
+    central: &'a IndexEntry,
+    articles: &[&'a IndexEntry],
+) -> (Vec<StoryLine<'a>>, Vec<StoryDifference<'a>>) {
+    if articles.len() < 2 {
+        return (Vec::new(), Vec::new());
+    }
+    let order: Vec<&IndexEntry> = std::iter::once(central)
+        .chain(articles.iter().copied().filter(|e| e.id != central.id))
+        .collect();
+    let reports: Vec<Report> = order.iter().map(|e| report(e)).collect();
+    let sentence = |p: Pick| reports[p.report].sentences[p.sentence];
+    let summary = stories::story_summary(&reports)
+        .into_iter()
+        .map(|p| {
+            let (ar, en) = sentence(p);
+            StoryLine {
+                ar,
+                en,
+                article: order[p.report],
+            }
+        })
+        .collect();
+    let differences = stories::differences(&reports)
+        .into_iter()
+        .map(|d| {
+            let (ar, en) = sentence(d.at);
+            let values = d.values.into_iter();
+            StoryDifference {
+                ar,
+                en,
+                values: values.map(|(p, v)| (v, order[p.report])).collect(),
+            }
+        })
+        .collect();
+    (summary, differences)
 }
 
 impl StoryView<'_> {
@@ -89,9 +165,12 @@ pub fn story_views(entries: &[IndexEntry]) -> Vec<StoryView<'_>> {
             let mut dates: Vec<&str> = articles.iter().filter_map(|e| e.date.as_deref()).collect();
             dates.sort_unstable();
             dates.dedup();
+            let (summary, differences) = across_sources(&entries[s.central], &articles);
             StoryView {
                 id: s.id,
                 central: &entries[s.central],
+                summary,
+                differences,
                 unnamed_sources: articles.iter().filter(|e| e.source.is_none()).count(),
                 articles,
                 sources,
@@ -133,6 +212,19 @@ ol.articles li { margin: 0 0 .6rem; }
 ol.articles .meta { margin: 0; font-size: .85rem; }
 ol.articles .ar { display: block; font-size: 1rem; line-height: 1.6; color: var(--muted); }
 .unsure-count { color: var(--warn); }
+.digest { margin: .4rem 0 .8rem; }
+.digest h3 { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
+  margin: .6rem 0 .3rem; }
+.digest ol, .digest ul { margin: 0; padding: 0 0 0 1.3rem; }
+.digest li { margin: 0 0 .55rem; }
+.digest p { margin: 0; }
+.digest p.ar { font-size: 1rem; line-height: 1.6; margin: .1rem 0 0; }
+.by { font-size: .85rem; white-space: nowrap; }
+.by a { color: var(--accent); }
+.figures { font-size: .9rem; margin-top: .15rem !important; }
+.figures b { font-variant-numeric: tabular-nums; }
+.differences li { list-style: none; border-left: 3px solid var(--warn); padding-left: .6rem;
+  margin-left: -1.3rem; }
 "#;
 
 /// The filter box's script: words typed (English or Arabic, folded like the Rust side folds
@@ -213,8 +305,59 @@ fn html_story_meta(s: &StoryView) -> String {
     )
 }
 
-/// A story: headline (English, then Arabic), meta, the central article's summary, then its
-/// articles; a story of one article is the article itself, with its own meta line.
+/// A source's name as a story's summary labels its sentences.
+fn source_label(e: &IndexEntry) -> &str {
+    e.source.as_deref().unwrap_or("source unknown")
+}
+
+/// The story's summary across sources (each sentence in English, then Arabic, with a link to
+/// its article) and where the sources differ.
+fn html_digest(out: &mut String, s: &StoryView) {
+    out.push_str("<section class=\"digest\">\n<h3>Across sources</h3>\n<ol class=\"summary\">\n");
+    for l in &s.summary {
+        let _ = writeln!(
+            out,
+            "<li><p>{} <span class=\"by\">— <a href=\"{}.html\" dir=\"auto\">{}</a></span></p>\
+             <p class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</p></li>",
+            escape(l.en),
+            escape(&l.article.slug),
+            escape(source_label(l.article)),
+            escape(l.ar)
+        );
+    }
+    out.push_str("</ol>\n");
+    if !s.differences.is_empty() {
+        out.push_str("<h3>Where sources differ</h3>\n<ul class=\"differences\">\n");
+        for d in &s.differences {
+            let figures: Vec<String> = d
+                .values
+                .iter()
+                .map(|(v, e)| {
+                    format!(
+                        "<b>{}</b> <a href=\"{}.html\" dir=\"auto\">{}</a>",
+                        escape(v),
+                        escape(&e.slug),
+                        escape(source_label(e))
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<li><p>{}</p><p class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</p>\
+                 <p class=\"figures\">{}</p></li>",
+                escape(d.en),
+                escape(d.ar),
+                figures.join(" · ")
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// A story: headline (English, then Arabic), meta, its summary across sources (else the
+/// central article's summary), then its articles; a story of one article is the article
+/// itself, with its own meta line.
 fn html_story(out: &mut String, s: &StoryView) {
     let c = s.central;
     let single = s.articles.len() == 1;
@@ -222,7 +365,7 @@ fn html_story(out: &mut String, s: &StoryView) {
         out,
         "<article class=\"story\" id=\"story-{}\">\n<h2><a href=\"{}.html\">{}</a></h2>\n\
          <p class=\"ar\" dir=\"rtl\" lang=\"ar\">{}</p>\n\
-         <div class=\"meta\">{}</div>\n<p class=\"lead\">{}</p>",
+         <div class=\"meta\">{}</div>",
         escape(&s.id),
         escape(&c.slug),
         escape(&c.headline),
@@ -232,8 +375,16 @@ fn html_story(out: &mut String, s: &StoryView) {
         } else {
             html_story_meta(s)
         },
-        escape(&c.summary.join(" "))
     );
+    if s.summary.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"lead\">{}</p>",
+            escape(&c.summary.join(" "))
+        );
+    } else {
+        html_digest(out, s);
+    }
     if !single {
         out.push_str("<ol class=\"articles\">\n");
         for e in &s.articles {
@@ -292,6 +443,42 @@ fn md_article_meta(e: &IndexEntry) -> String {
     meta
 }
 
+/// The story's summary across sources and where they differ, as Markdown lists.
+fn markdown_digest(out: &mut String, s: &StoryView) {
+    out.push_str("Across sources:\n\n");
+    for (k, l) in s.summary.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. {} — [{}]({}.md)  \n   {}",
+            k + 1,
+            md_text(l.en),
+            md_text(source_label(l.article)),
+            l.article.slug,
+            md_text(l.ar)
+        );
+    }
+    out.push('\n');
+    if s.differences.is_empty() {
+        return;
+    }
+    out.push_str("Where sources differ:\n\n");
+    for d in &s.differences {
+        let figures: Vec<String> = d
+            .values
+            .iter()
+            .map(|(v, e)| format!("**{v}** [{}]({}.md)", md_text(source_label(e)), e.slug))
+            .collect();
+        let _ = writeln!(
+            out,
+            "- {}  \n  {}  \n  {}",
+            md_text(d.en),
+            md_text(d.ar),
+            figures.join(" · ")
+        );
+    }
+    out.push('\n');
+}
+
 /// `index.md`: the same stories as text.
 pub fn markdown(stories: &[StoryView], articles: usize) -> String {
     let mut out = format!(
@@ -319,7 +506,9 @@ pub fn markdown(stories: &[StoryView], articles: usize) -> String {
             md_text(&c.headline),
             md_text(&c.headline_ar),
         );
-        if !c.summary.is_empty() {
+        if !s.summary.is_empty() {
+            markdown_digest(&mut out, s);
+        } else if !c.summary.is_empty() {
             let _ = writeln!(out, "{}\n", md_text(&c.summary.join(" ")));
         }
         if single {
@@ -353,6 +542,74 @@ struct JsonStory<'a> {
     articles: Vec<&'a str>,
     sources: &'a [&'a str],
     dates: &'a [&'a str],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    summary: Vec<JsonLine<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    differences: Vec<JsonDifference<'a>>,
+}
+
+/// A sentence of a story's summary: its text, its article's id and source.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    ar: &'a str,
+    en: &'a str,
+    article: &'a str,
+    source: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonDifference<'a> {
+    ar: &'a str,
+    en: &'a str,
+    values: Vec<JsonValue<'a>>,
+}
+
+/// One source's figure.
+#[derive(Serialize)]
+struct JsonValue<'a> {
+    value: &'a str,
+    article: &'a str,
+    source: Option<&'a str>,
+}
+
+fn json_story<'a>(s: &'a StoryView) -> JsonStory<'a> {
+    JsonStory {
+        id: &s.id,
+        headline: Bilingual {
+            ar: &s.central.headline_ar,
+            en: &s.central.headline,
+        },
+        articles: s.articles.iter().map(|e| e.id.as_str()).collect(),
+        sources: &s.sources,
+        dates: &s.dates,
+        summary: s
+            .summary
+            .iter()
+            .map(|l| JsonLine {
+                ar: l.ar,
+                en: l.en,
+                article: &l.article.id,
+                source: l.article.source.as_deref(),
+            })
+            .collect(),
+        differences: s
+            .differences
+            .iter()
+            .map(|d| JsonDifference {
+                ar: d.ar,
+                en: d.en,
+                values: d
+                    .values
+                    .iter()
+                    .map(|(v, e)| JsonValue {
+                        value: v,
+                        article: &e.id,
+                        source: e.source.as_deref(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -378,19 +635,7 @@ struct JsonIndex<'a> {
 /// the story it belongs to, in story order.
 pub fn json(stories: &[StoryView]) -> String {
     let index = JsonIndex {
-        stories: stories
-            .iter()
-            .map(|s| JsonStory {
-                id: &s.id,
-                headline: Bilingual {
-                    ar: &s.central.headline_ar,
-                    en: &s.central.headline,
-                },
-                articles: s.articles.iter().map(|e| e.id.as_str()).collect(),
-                sources: &s.sources,
-                dates: &s.dates,
-            })
-            .collect(),
+        stories: stories.iter().map(json_story).collect(),
         articles: stories
             .iter()
             .flat_map(|s| s.articles.iter().map(move |e| (s, e)))

@@ -543,6 +543,8 @@ mod tests {
             summary: Vec::new(),
             low_confidence: 0,
             signature: Default::default(),
+            summary_ar: Vec::new(),
+            more: Vec::new(),
         }
     }
 

@@ -1,0 +1,169 @@
+//! A story's summary across its sources: sentences from all its articles, each saying
+//! something the ones before it did not.
+//!
+//! The articles take turns, the most central first: on its turn an article gives its next
+//! candidate (its own summary's sentences first, in that order, then the few other sentences
+//! its index entry keeps) that is not a repeat of a sentence already chosen. A repeat is a
+//! sentence whose content terms (the words clustering compares, weighted by their rarity in
+//! general Arabic) are mostly the same as one chosen sentence's, or mostly already said by
+//! all of them together. Chosen from the Arabic alone, so a translation error cannot change
+//! which sentences a reader gets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::similarity::background_idf;
+use super::terms::terms;
+use super::{Pick, Report};
+
+/// Fewest and most sentences in a story summary: one per article, within these bounds (a
+/// story of two articles still gets three sentences; one of twenty stays short).
+pub const SUMMARY_SENTENCES: (usize, usize) = (3, 6);
+
+/// Cosine similarity (IDF-weighted content terms) at which two sentences say the same thing.
+const REPEAT_SIMILARITY: f32 = 0.5;
+/// The share of a sentence's weight that must be new to the summary so far.
+const MIN_NEW_SHARE: f32 = 0.35;
+/// Sentences with fewer content terms (a heading, a "he said") carry no fact of their own.
+const MIN_TERMS: usize = 4;
+
+/// A sentence's content terms with their weights, and its norm.
+struct Bag {
+    weights: BTreeMap<String, f32>,
+    norm: f32,
+}
+
+impl Bag {
+    fn of(ar: &str) -> Self {
+        let mut weights: BTreeMap<String, f32> = BTreeMap::new();
+        for t in terms(ar) {
+            let idf = background_idf(&t);
+            *weights.entry(t).or_default() += idf;
+        }
+        let norm = weights.values().map(|w| w * w).sum::<f32>().sqrt();
+        Self { weights, norm }
+    }
+
+    fn cosine(&self, other: &Bag) -> f32 {
+        if self.norm == 0.0 || other.norm == 0.0 {
+            return 0.0;
+        }
+        let dot: f32 = self
+            .weights
+            .iter()
+            .filter_map(|(t, w)| other.weights.get(t).map(|v| w * v))
+            .sum();
+        dot / (self.norm * other.norm)
+    }
+
+    /// The share of the sentence's weight in terms not yet covered.
+    fn new_share(&self, covered: &BTreeSet<&str>) -> f32 {
+        let total: f32 = self.weights.values().sum();
+        let new: f32 = self
+            .weights
+            .iter()
+            .filter(|(t, _)| !covered.contains(t.as_str()))
+            .map(|(_, w)| w)
+            .sum();
+        if total == 0.0 {
+            0.0
+        } else {
+            new / total
+        }
+    }
+}
+
+/// The story summary of `reports` (the most central first, then the story's order): which
+/// sentence of which report, in reading order. Deterministic: the same reports in the same
+/// order give the same picks.
+pub fn story_summary(reports: &[Report]) -> Vec<Pick> {
+    let budget = reports
+        .len()
+        .clamp(SUMMARY_SENTENCES.0, SUMMARY_SENTENCES.1);
+    let bags: Vec<Vec<Bag>> = reports
+        .iter()
+        .map(|r| r.sentences.iter().map(|s| Bag::of(s.0)).collect())
+        .collect();
+    let mut picks: Vec<Pick> = Vec::new();
+    let mut covered: BTreeSet<&str> = BTreeSet::new();
+    let mut next = vec![0usize; reports.len()];
+    while picks.len() < budget {
+        let mut progressed = false;
+        for report in 0..reports.len() {
+            if picks.len() == budget {
+                break;
+            }
+            while let Some(bag) = bags[report].get(next[report]) {
+                let sentence = next[report];
+                next[report] += 1;
+                let repeat = picks
+                    .iter()
+                    .any(|p| bag.cosine(&bags[p.report][p.sentence]) >= REPEAT_SIMILARITY);
+                if bag.weights.len() < MIN_TERMS
+                    || repeat
+                    || bag.new_share(&covered) < MIN_NEW_SHARE
+                {
+                    continue;
+                }
+                covered.extend(bag.weights.keys().map(String::as_str));
+                picks.push(Pick { report, sentence });
+                progressed = true;
+                break;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    picks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report<'a>(sentences: &[&'a str]) -> Report<'a> {
+        Report {
+            source: None,
+            sentences: sentences.iter().map(|s| (*s, "")).collect(),
+        }
+    }
+
+    fn picks(reports: &[Report]) -> Vec<(usize, usize)> {
+        story_summary(reports)
+            .into_iter()
+            .map(|p| (p.report, p.sentence))
+            .collect()
+    }
+
+    const CALL: &str =
+        "أجرى الرئيس الروسي فلاديمير بوتين اتصالا هاتفيا مع الرئيس الأمريكي دونالد ترامب استمر ساعتين";
+    const CALL_AGAIN: &str =
+        "اتصال هاتفي بين الرئيس الروسي فلاديمير بوتين والرئيس الأمريكي دونالد ترامب استمر ساعتين";
+    const TALKS: &str =
+        "واتفق الجانبان على بدء مفاوضات مباشرة بين موسكو وكييف في إسطنبول الأسبوع المقبل";
+    const PRISONERS: &str = "وأعلن الكرملين تبادل ألف أسير مع أوكرانيا قبل نهاية الشهر الجاري";
+    const EUROPE: &str = "ورحبت عواصم أوروبية بالمكالمة لكنها طالبت بوقف فوري لإطلاق النار";
+
+    #[test]
+    fn every_source_adds_what_the_others_did_not_say() {
+        let reports = [
+            report(&[CALL, TALKS]),
+            report(&[CALL_AGAIN, PRISONERS]),
+            report(&[CALL_AGAIN, TALKS, EUROPE]),
+        ];
+        // The second and third lead with the call already told: each gives its next news;
+        // three articles, three sentences.
+        assert_eq!(picks(&reports), vec![(0, 0), (1, 1), (2, 1)]);
+    }
+
+    #[test]
+    fn headings_and_repeats_are_skipped_and_the_budget_holds() {
+        let reports = [report(&["بوتين وترامب", CALL]), report(&[CALL])];
+        assert_eq!(picks(&reports), vec![(0, 1)]);
+        let many: Vec<Report> = (0..10)
+            .map(|_| report(&[CALL, TALKS, PRISONERS, EUROPE]))
+            .collect();
+        assert_eq!(picks(&many), vec![(0, 0), (1, 1), (2, 2), (3, 3)]);
+        assert!(picks(&[]).is_empty());
+    }
+}
