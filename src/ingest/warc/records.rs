@@ -345,8 +345,11 @@ impl<R: BufRead> Records<R> {
         })
     }
 
+    /// Consumes the line breaks that close a record's block. Anything else there means the
+    /// block was not as long as its header said (or decompressed to more than was written):
+    /// the record is damaged.
     fn end_of_record(&mut self) -> io::Result<()> {
-        for _ in 0..5 {
+        for consumed in 0..5 {
             let next = match self.stream.fill_buf().map(|buf| buf.first().copied()) {
                 Ok(next) => next,
                 // A member that fails after this record's is the next record's damage.
@@ -354,7 +357,12 @@ impl<R: BufRead> Records<R> {
                 Err(e) => return Err(e),
             };
             match next {
-                Some(b'\r' | b'\n') => self.stream.consume(1),
+                Some(b'\r' | b'\n') if consumed < 4 => self.stream.consume(1),
+                Some(_) if consumed == 0 => {
+                    return Err(io::Error::other(
+                        "the record does not end where its Content-Length says",
+                    ))
+                }
                 _ => return Ok(()),
             }
         }
