@@ -120,6 +120,9 @@ pub struct Brief {
     /// ISO `yyyy-mm-dd`.
     pub date: Option<String>,
     pub source: Option<String>,
+    /// When a crawler fetched the page (a WARC input's `WARC-Date`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawled: Option<String>,
     pub title: Option<Pair>,
     /// The English headline: the translated title, or the translated lead sentence.
     pub headline: String,

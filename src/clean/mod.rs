@@ -62,6 +62,9 @@ pub struct Metadata {
     pub author: Option<String>,
     /// The encoding the bytes were decoded from.
     pub encoding: String,
+    /// When a crawler fetched the page (WARC inputs); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawled: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,7 +226,7 @@ pub fn structure_with(doc: &Doc, template: &SiteTemplate) -> Result<Article, Ski
     check_article(doc, &blocks)?;
     let id = match (&doc.fields.id, doc.format) {
         (Some(id), _) => id.clone(),
-        (None, Format::Html | Format::Text | Format::Jsonl) => content_id(&doc.text),
+        (None, Format::Html | Format::Text | Format::Jsonl | Format::Warc) => content_id(&doc.text),
     };
     Ok(Article {
         id,
@@ -327,6 +330,7 @@ fn metadata_of(doc: &Doc, lines: &[Line], decisions: &[Decision]) -> Metadata {
         site: None,
         author: None,
         encoding: doc.encoding.to_string(),
+        crawled: doc.fields.crawled.clone(),
     };
     let title = decisions.iter().position(|d| d.label == Label::Title);
     let mut dates: Vec<(bool, &Line)> = Vec::new();

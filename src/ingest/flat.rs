@@ -117,6 +117,19 @@ impl Tag {
     }
 }
 
+/// The text between the tags of `html`, comments, scripts and styles left out (a linear
+/// scan, for a quick look at a page's language before it is parsed).
+pub fn text_between_tags(html: &str) -> Vec<&str> {
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for t in tags(html) {
+        spans.push(&html[at..t.span.start.max(at)]);
+        at = at.max(t.span.end);
+    }
+    spans.push(&html[at..]);
+    spans
+}
+
 /// Whether elements nest deeper than `max` anywhere in `html` (a linear estimate).
 pub fn deeper_than(html: &str, max: usize) -> bool {
     let mut depth = 0usize;

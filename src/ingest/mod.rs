@@ -1,8 +1,14 @@
-//! Reading articles: files, directories and stdin; plain text, HTML and JSON lines; any of the
-//! encodings Arabic news sites have used. Nothing here knows about cleaning rules or models.
+//! Reading articles: files, directories and stdin; plain text, HTML, JSON lines (nashra's own
+//! and news extractors' layouts) and WARC crawls; any of the encodings Arabic news sites have
+//! used. Nothing here knows about cleaning rules or models.
 
+pub mod extractors;
 pub mod flat;
 pub mod html;
+pub mod http;
+pub mod warc;
+
+pub use warc::SkipCount;
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -16,11 +22,17 @@ pub enum Format {
     Text,
     Html,
     Jsonl,
+    /// A WARC crawl (`.warc`, `.warc.gz`): many pages, read as HTML documents.
+    Warc,
 }
 
 impl Format {
     /// The format a file name implies, if it is one nashra reads.
     pub fn of(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name.ends_with(".warc") || name.ends_with(".warc.gz") {
+            return Some(Self::Warc);
+        }
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "txt" | "text" => Some(Self::Text),
@@ -39,6 +51,15 @@ pub struct DocFields {
     pub url: Option<String>,
     pub date: Option<String>,
     pub source: Option<String>,
+    /// When a crawler fetched the page (`WARC-Date`): never its publication date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawled: Option<String>,
+    /// The host the page was fetched from: its source when the page names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The charset the server (or else the page's `<meta>`) declared for the bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
 }
 
 /// One raw document, not yet decoded.
@@ -81,7 +102,7 @@ pub enum IngestError {
     },
     #[error("{}: not a file or directory nashra can read", path.display())]
     NotFound { path: PathBuf },
-    #[error("{}: unsupported file type (expected .txt, .html, .htm or .jsonl)", path.display())]
+    #[error("{}: unsupported file type (expected .txt, .html, .htm, .jsonl, .warc or .warc.gz)", path.display())]
     Unsupported { path: PathBuf },
     #[error("{}: symbolic link loop (back to {}); not followed", path.display(), ancestor.display())]
     Loop { path: PathBuf, ancestor: PathBuf },
@@ -95,8 +116,18 @@ pub enum IngestError {
     },
     #[error("{origin}: invalid JSON ({message})")]
     InvalidJson { origin: String, message: String },
-    #[error("{origin}: record has neither \"text\" nor \"html\"")]
-    NoBody { origin: String },
+    #[error("{origin}: unknown JSON layout: no article text; expected {} (the record has: {})", extractors::EXPECTED, found.join(", "))]
+    NoBody { origin: String, found: Vec<String> },
+    /// A WARC record whose HTTP message cannot be read (`path@offset`).
+    #[error("{origin}: {message}")]
+    BadRecord { origin: String, message: String },
+    /// Damage in a WARC file: the record at `offset` (or the gzip member there) is lost.
+    #[error("{}: damaged at byte {offset}: {what}; the records around it are read", path.display())]
+    Damaged {
+        path: PathBuf,
+        offset: u64,
+        what: String,
+    },
 }
 
 impl IngestError {
@@ -110,7 +141,9 @@ impl IngestError {
             | Self::OwnOutput { path } => path.display().to_string(),
             Self::TooLarge { origin, .. }
             | Self::InvalidJson { origin, .. }
-            | Self::NoBody { origin } => origin.clone(),
+            | Self::NoBody { origin, .. }
+            | Self::BadRecord { origin, .. } => origin.clone(),
+            Self::Damaged { path, offset, .. } => format!("{}@{offset}", path.display()),
         }
     }
 
@@ -243,6 +276,13 @@ fn walk_error(err: walkdir::Error) -> IngestError {
 /// One file's documents: each is a document or the reason it could not be read.
 pub type FileDocs = Vec<Result<RawDoc, IngestError>>;
 
+/// One file's documents and, for a crawl, what it held that is no article (counted).
+#[derive(Debug, Default)]
+pub struct FileRead {
+    pub docs: FileDocs,
+    pub skipped: Vec<SkipCount>,
+}
+
 /// Reads one file with the default size limit. See [`read_path_limited`].
 pub fn read_path(path: &Path) -> Result<FileDocs, IngestError> {
     read_path_limited(path, DEFAULT_MAX_ARTICLE_BYTES)
@@ -252,6 +292,12 @@ pub fn read_path(path: &Path) -> Result<FileDocs, IngestError> {
 /// line, or a document over `limit` bytes, becomes an error entry of its own so the other
 /// documents still count; an oversized document is never read into memory whole.
 pub fn read_path_limited(path: &Path, limit: u64) -> Result<FileDocs, IngestError> {
+    read_path_counted(path, limit).map(|read| read.docs)
+}
+
+/// [`read_path_limited`], with the records of a WARC crawl that are no articles counted per
+/// reason (see [`warc`]).
+pub fn read_path_counted(path: &Path, limit: u64) -> Result<FileRead, IngestError> {
     let format = Format::of(path).ok_or_else(|| IngestError::Unsupported {
         path: path.to_path_buf(),
     })?;
@@ -260,20 +306,30 @@ pub fn read_path_limited(path: &Path, limit: u64) -> Result<FileDocs, IngestErro
         error,
     };
     let origin = path.display().to_string();
-    if format == Format::Jsonl {
-        let file = std::fs::File::open(path).map_err(io)?;
-        return read_jsonl(path, std::io::BufReader::new(file), limit).map_err(io);
+    let docs = |docs| FileRead {
+        docs,
+        skipped: Vec::new(),
+    };
+    match format {
+        Format::Warc => return warc::read(path, limit),
+        Format::Jsonl => {
+            let file = std::fs::File::open(path).map_err(io)?;
+            return read_jsonl(path, std::io::BufReader::new(file), limit)
+                .map(docs)
+                .map_err(io);
+        }
+        Format::Text | Format::Html => {}
     }
     let bytes = std::fs::metadata(path).map_err(io)?.len();
     if bytes > limit {
-        return Ok(vec![Err(IngestError::TooLarge {
+        return Ok(docs(vec![Err(IngestError::TooLarge {
             origin,
             bytes,
             limit,
-        })]);
+        })]));
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    Ok(split_raw(path, &origin, format, bytes))
+    Ok(docs(split_raw(path, &origin, format, bytes)))
 }
 
 /// Reads documents from stdin in the given format.
@@ -345,17 +401,6 @@ fn read_line_bounded(
     }
 }
 
-#[derive(Deserialize)]
-struct JsonRecord {
-    text: Option<String>,
-    html: Option<String>,
-    id: Option<serde_json::Value>,
-    title: Option<String>,
-    url: Option<String>,
-    date: Option<String>,
-    source: Option<String>,
-}
-
 fn split_raw(path: &Path, origin: &str, format: Format, bytes: Vec<u8>) -> FileDocs {
     if format != Format::Jsonl {
         return vec![Ok(RawDoc {
@@ -374,50 +419,32 @@ fn split_raw(path: &Path, origin: &str, format: Format, bytes: Vec<u8>) -> FileD
         .collect()
 }
 
-/// One JSON-lines record (`None` for a blank line).
+/// One JSON-lines record in any layout [`extractors`] knows (`None` for a blank line).
 fn json_record(path: &Path, origin: String, line: &str) -> Option<Result<RawDoc, IngestError>> {
     let line = line.trim_start_matches('\u{FEFF}');
     if line.trim().is_empty() {
         return None;
     }
-    let record: JsonRecord = match serde_json::from_str(line) {
-        Ok(r) => r,
-        Err(e) => {
-            return Some(Err(IngestError::InvalidJson {
-                origin,
-                message: e.to_string(),
-            }))
+    Some(match extractors::parse(line) {
+        Ok(p) => Ok(RawDoc {
+            origin,
+            path: path.to_path_buf(),
+            format: p.format,
+            bytes: p.body.into_bytes(),
+            fields: p.fields,
+        }),
+        Err(extractors::RecordError::Json(message)) => {
+            Err(IngestError::InvalidJson { origin, message })
         }
-    };
-    let (format, body) = match (record.html, record.text) {
-        (_, Some(t)) => (Format::Text, t),
-        (Some(h), None) => (Format::Html, h),
-        (None, None) => return Some(Err(IngestError::NoBody { origin })),
-    };
-    let id = record.id.map(|v| match v {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    });
-    Some(Ok(RawDoc {
-        origin,
-        path: path.to_path_buf(),
-        format,
-        bytes: body.into_bytes(),
-        fields: DocFields {
-            id,
-            title: record.title,
-            url: record.url,
-            date: record.date,
-            source: record.source,
-        },
-    }))
+        Err(extractors::RecordError::NoBody(found)) => Err(IngestError::NoBody { origin, found }),
+    })
 }
 
 /// Decodes a document's bytes. Never fails: the encoding is taken from a BOM, else UTF-8 when
 /// the bytes are (almost all) valid UTF-8, else guessed by `chardetng` (which knows
 /// Windows-1256 and ISO-8859-6); undecodable bytes become U+FFFD and a warning.
 pub fn decode(raw: &RawDoc) -> Doc {
-    let (text, encoding, warnings) = decode_bytes(&raw.bytes);
+    let (text, encoding, warnings) = decode_declared(&raw.bytes, raw.fields.charset.as_deref());
     let mut doc = Doc {
         origin: raw.origin.clone(),
         path: raw.path.clone(),
@@ -439,7 +466,30 @@ pub fn decode(raw: &RawDoc) -> Doc {
         f.date = f.date.take().or(page.date);
         f.source = f.source.take().or(page.site);
     }
+    if doc.fields.source.is_none() {
+        doc.fields.source.clone_from(&doc.fields.host);
+    }
     doc
+}
+
+/// Decodes bytes in the encoding a server or page declared (a BOM still wins, as in
+/// browsers); without a declaration, or with one no encoding answers to, as
+/// [`decode_bytes`] does.
+pub fn decode_declared(bytes: &[u8], charset: Option<&str>) -> (String, &'static str, Vec<String>) {
+    let Some(declared) = charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+    else {
+        return decode_bytes(bytes);
+    };
+    let (text, used, had_errors) = declared.decode(bytes);
+    let mut warnings = Vec::new();
+    if had_errors {
+        let bad = text.chars().filter(|&c| c == '\u{FFFD}').count();
+        warnings.push(format!(
+            "{bad} undecodable byte sequence(s) replaced with U+FFFD (decoded as {}, as declared)",
+            used.name()
+        ));
+    }
+    (text.into_owned(), used.name(), warnings)
 }
 
 /// Decodes bytes to text: (text, encoding name, warnings).

@@ -73,6 +73,7 @@ pub fn build_brief(
         url: a.metadata.url.clone(),
         date: a.metadata.date.clone(),
         source: a.metadata.source.clone(),
+        crawled: a.metadata.crawled.clone(),
         title,
         headline,
         summary,

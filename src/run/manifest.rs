@@ -30,6 +30,10 @@ pub struct Manifest {
     /// Shards whose manifest was missing when a partial merge was made (`merge --partial`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_shards: Vec<usize>,
+    /// Records of WARC crawls that are no articles, one line per file and reason; absent
+    /// when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_records: Vec<crate::ingest::SkipCount>,
 }
 
 /// A file the run could not write, and why.
@@ -88,6 +92,7 @@ impl Manifest {
             unwritten: Vec::new(),
             shards: Vec::new(),
             missing_shards: Vec::new(),
+            skipped_records: Vec::new(),
         }
     }
 
@@ -178,6 +183,9 @@ pub struct ArticleRecord {
     /// What went wrong without stopping the article (bytes that could not be decoded, say).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// When a crawler fetched the page (WARC inputs); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawled: Option<String>,
 }
 
 impl ArticleRecord {
@@ -199,6 +207,7 @@ impl ArticleRecord {
             error: None,
             outputs,
             warnings: a.warnings.clone(),
+            crawled: a.metadata.crawled.clone(),
         }
     }
 
@@ -210,6 +219,7 @@ impl ArticleRecord {
             error: Some(error),
             outputs: Vec::new(),
             warnings: Vec::new(),
+            crawled: None,
         }
     }
 
@@ -221,6 +231,7 @@ impl ArticleRecord {
             error: Some(reason),
             outputs: Vec::new(),
             warnings: Vec::new(),
+            crawled: None,
         }
     }
 }

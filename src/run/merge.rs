@@ -52,6 +52,10 @@ pub struct Part {
     /// Files of the process itself it could not write.
     #[serde(default)]
     pub unwritten: Vec<Unwritten>,
+    /// Records of WARC crawls that are no articles (every shard reads every input, so
+    /// shards repeat them).
+    #[serde(default)]
+    pub skipped_records: Vec<crate::ingest::SkipCount>,
 }
 
 /// `<out>/shards/<I>-of-<N>.json`: one shard's part, and what identifies its run.
@@ -230,6 +234,7 @@ pub fn assemble(
         }
     }
     manifest.unwritten = parts.iter().flat_map(|p| p.unwritten.clone()).collect();
+    manifest.skipped_records.clone_from(&first.skipped_records);
     manifest.shards = shards;
     manifest.missing_shards = missing_shards;
     Ok(Assembled {
@@ -556,6 +561,7 @@ mod tests {
             error: None,
             outputs: Vec::new(),
             warnings: Vec::new(),
+            crawled: None,
         }
     }
 
@@ -601,6 +607,7 @@ mod tests {
                 .collect(),
             warnings: vec!["a link loop".into()],
             unwritten: Vec::new(),
+            skipped_records: Vec::new(),
         }
     }
 

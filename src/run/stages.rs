@@ -50,6 +50,8 @@ pub struct Run<'a> {
     warnings: Vec<String>,
     unwritten: Vec<Unwritten>,
     work: Work,
+    /// Records of WARC crawls that are no articles, counted per file and reason.
+    skipped_records: Vec<ingest::SkipCount>,
 }
 
 impl<'a> Run<'a> {
@@ -113,6 +115,7 @@ impl<'a> Run<'a> {
             warnings: Vec::new(),
             unwritten: Vec::new(),
             work: Work::default(),
+            skipped_records: Vec::new(),
         })
     }
 
@@ -147,13 +150,14 @@ impl<'a> Run<'a> {
         let read: Vec<_> = found
             .files
             .par_iter()
-            .map(|f| ingest::read_path_limited(f, limit))
+            .map(|f| ingest::read_path_counted(f, limit))
             .collect();
         for file in read {
             match file {
                 Err(e) => self.records.push(record_of(&e)),
-                Ok(docs) => {
-                    for doc in docs {
+                Ok(read) => {
+                    self.skipped_records.extend(read.skipped);
+                    for doc in read.docs {
                         match doc {
                             Ok(raw) => self.raw.push(raw),
                             Err(e) => self.records.push(record_of(&e)),
@@ -525,6 +529,7 @@ impl<'a> Run<'a> {
             entries,
             warnings: self.warnings.clone(),
             unwritten: self.unwritten.clone(),
+            skipped_records: self.skipped_records.clone(),
         }
     }
 }
