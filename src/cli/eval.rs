@@ -1,5 +1,6 @@
 //! `nashra eval`: BLEU and chrF exactly as sacreBLEU computes them, on a translation file or
-//! on what the model makes of a source file.
+//! on what the model makes of a source file; with `--rouge`, ROUGE of summaries as
+//! `rouge-score` computes them (English) or on Arabic-normalised tokens.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,7 +8,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::model_args::{configure_threads, EngineArgs};
-use crate::eval::{corpus_bleu, corpus_chrf};
+use crate::eval::rouge::BOOTSTRAP_SAMPLES;
+use crate::eval::{
+    corpus_bleu, corpus_chrf, corpus_rouge, CorpusRouge, Language, RougeOptions, Variant,
+};
 use crate::translate::BatchPolicy;
 
 /// Score translations against references.
@@ -36,8 +40,24 @@ pub struct EvalArgs {
     /// Write the translations made from --src to this file
     #[arg(long, value_name = "FILE", requires = "src")]
     pub save_hyp: Option<PathBuf>,
+    /// Score summaries with ROUGE-1/2/L/Lsum instead (one summary per line; its sentences
+    /// separated by a tab or " <n> "; several --ref: the mean over references)
+    #[arg(long, conflicts_with = "src")]
+    pub rouge: bool,
+    /// ROUGE tokenisation: `en` is rouge-score's, `ar` Arabic-normalised tokens
+    #[arg(long, value_enum, default_value = "en", requires = "rouge")]
+    pub lang: RougeLang,
+    /// ROUGE with a stemmer (Porter as rouge-score for en, a light stemmer for ar)
+    #[arg(long, requires = "rouge")]
+    pub stem: bool,
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RougeLang {
+    En,
+    Ar,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -61,6 +81,9 @@ pub fn read_lines(path: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if args.rouge {
+        return execute_rouge(&args);
+    }
     let refs: Vec<Vec<String>> = args
         .refs
         .iter()
@@ -144,4 +167,104 @@ pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `nashra eval --rouge`: corpus ROUGE of summaries with bootstrap intervals.
+fn execute_rouge(args: &EvalArgs) -> anyhow::Result<ExitCode> {
+    let Some(hyp_path) = &args.hyp else {
+        bail!("--rouge scores a summary file: give --hyp FILE");
+    };
+    let hyps = read_lines(hyp_path)?;
+    if hyps.is_empty() {
+        bail!("{} is empty: nothing to score", hyp_path.display());
+    }
+    let mut refs = Vec::with_capacity(args.refs.len());
+    for path in &args.refs {
+        let set = read_lines(path)?;
+        if set.len() != hyps.len() {
+            bail!(
+                "{} has {} lines but {} has {}",
+                hyp_path.display(),
+                hyps.len(),
+                path.display(),
+                set.len()
+            );
+        }
+        refs.push(set);
+    }
+    let opts = RougeOptions {
+        language: match args.lang {
+            RougeLang::En => Language::English,
+            RougeLang::Ar => Language::Arabic,
+        },
+        stem: args.stem,
+    };
+    let c = corpus_rouge(&hyps, &refs, opts)?;
+    if args.json {
+        println!("{}", rouge_json(&c));
+    } else {
+        print!("{}", rouge_table(&c));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(o: RougeOptions) -> String {
+    let lang = match o.language {
+        Language::English => "en (rouge-score tokens)",
+        Language::Arabic => "ar (Arabic-normalised tokens)",
+    };
+    let stem = if o.stem { "stemmed" } else { "no stemmer" };
+    format!("{lang}, {stem}")
+}
+
+/// One JSON object: per variant, P / R / F1 each with mean and 95 % bounds.
+fn rouge_json(c: &CorpusRouge) -> serde_json::Value {
+    let mut rouge = serde_json::Map::new();
+    for v in Variant::ALL {
+        let m = |i: usize| {
+            let x = c.intervals[v as usize][i];
+            serde_json::json!({ "mean": x.mean, "low": x.low, "high": x.high })
+        };
+        rouge.insert(
+            v.name().into(),
+            serde_json::json!({ "precision": m(0), "recall": m(1), "f1": m(2) }),
+        );
+    }
+    serde_json::json!({
+        "rouge": rouge,
+        "documents": c.documents,
+        "references": c.references,
+        "language": match c.options.language { Language::English => "en", Language::Arabic => "ar" },
+        "stem": c.options.stem,
+        "reference_aggregation": "mean",
+        "bootstrap": { "samples": BOOTSTRAP_SAMPLES, "confidence": 0.95 },
+    })
+}
+
+/// A plain table: ×100, two decimals, the 95 % interval in brackets.
+fn rouge_table(c: &CorpusRouge) -> String {
+    let mut out = format!(
+        "ROUGE, {}: {} documents, {} reference(s) each (mean over references), bootstrap 95 % interval\n",
+        describe(c.options),
+        c.documents,
+        c.references
+    );
+    out += &format!(
+        "{:<10} {:>22} {:>22} {:>22}\n",
+        "", "precision", "recall", "F1"
+    );
+    for v in Variant::ALL {
+        out += &format!("{:<10}", v.name());
+        for x in c.intervals[v as usize] {
+            let cell = format!(
+                "{:.2} [{:.2}, {:.2}]",
+                x.mean * 100.0,
+                x.low * 100.0,
+                x.high * 100.0
+            );
+            out += &format!(" {cell:>22}");
+        }
+        out.push('\n');
+    }
+    out
 }

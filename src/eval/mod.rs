@@ -1,13 +1,17 @@
 //! Translation quality metrics, computed exactly as sacreBLEU 2.6 computes them with its
 //! defaults, so figures can be quoted next to published ones: corpus BLEU (13a tokenisation,
 //! exponential smoothing, 4-grams) and chrF (character 6-grams, β = 2, whitespace ignored).
-//! Several references per sentence are supported.
+//! Several references per sentence are supported. Summaries are scored with ROUGE as Google's
+//! `rouge-score` scores them ([`rouge`]), with an Arabic tokenisation beside its English one.
 
 pub mod bleu;
 pub mod chrf;
+mod porter;
+pub mod rouge;
 
 pub use bleu::{corpus_bleu, BleuScore};
 pub use chrf::{corpus_chrf, ChrfScore};
+pub use rouge::{corpus_rouge, CorpusRouge, Language, RougeOptions, RougeScores, Variant};
 
 /// The sacreBLEU version whose behaviour and signatures these metrics reproduce.
 pub const SACREBLEU_VERSION: &str = "2.6.0";

@@ -56,7 +56,11 @@ pub fn build_brief(
         }
     }
     let normalized: Vec<&str> = body.iter().map(|b| b.1).collect();
-    let summary: Vec<Pair> = summarize::select(&normalized, summary_sentences)
+    let headline_ar = (a.blocks.iter())
+        .find(|b| b.kind == BlockKind::Title)
+        .map(|b| b.normalized.as_str());
+    let budget = summarize::Budget::Sentences(summary_sentences);
+    let summary: Vec<Pair> = summarize::choose(headline_ar, &normalized, budget)
         .into_iter()
         .map(|i| pair(body[i].0, body[i].1))
         .collect();
