@@ -58,5 +58,5 @@ pub fn execute(args: MergeArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
     }
-    Ok(ExitCode::from(outcome.exit_code))
+    Ok(outcome.status.into())
 }

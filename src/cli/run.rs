@@ -200,7 +200,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         run::run_locked(&settings, &translator, paths, lock, p)
     })?;
     report(&outcome, &settings.out, quiet);
-    Ok(ExitCode::from(outcome.exit_code))
+    Ok(outcome.status.into())
 }
 
 /// The run's settings from flags, environment and file; decoding options are the model's

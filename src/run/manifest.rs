@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::settings::Formats;
 use super::shard::ShardSource;
-use super::Formats;
 use crate::brief::{DecodingInfo, ModelInfo};
 use crate::clean::Article;
 use crate::translate::BatchPolicy;

@@ -10,146 +10,48 @@
 //! atomically) → `report` (index and `run.json`, written even when briefs failed). A run killed
 //! at any point leaves only complete files, and the next run picks up from the cache, redoing
 //! at most the batches that were in flight.
+//!
+//! # Modules, in dependency order
+//!
+//! Each module uses only those above it (none imports this file's items, which are
+//! re-exports and the top-level flow):
+//!
+//! - [`shard`]: which shard this process is (`--shard`, Slurm, Kubernetes) and which
+//!   articles are its; [`lock`]: the output folder's lock; [`cache`]: the translation
+//!   cache.
+//! - [`settings`]: what a caller gives a run (formats, settings, progress);
+//!   [`brief`]: an article's brief from its translations ([`build_brief`]).
+//! - [`paths`]: every path a run writes; [`manifest`]: `run.json`'s format.
+//! - [`outcome`]: how a run or a merge ended ([`ExitStatus`]) and why a run could not start.
+//! - [`parts`]: what every run shares, one-process or sharded: each item's place in the
+//!   run ([`parts::Ordered`], [`parts::share`]), a process's [`parts::Part`], the index and
+//!   `run.json` assembled from parts ([`parts::assemble_index`]) and written
+//!   ([`parts::write_outputs`]).
+//! - [`shard_manifest`]: the manifest a shard writes, and its run's identity.
+//! - [`merge`]: finding a run's shard manifests and merging them, once.
+//! - `stages`: [`Run`], the stages above in order.
 
-pub mod assemble;
+pub mod brief;
 pub mod cache;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
+pub mod outcome;
+pub mod parts;
 pub mod paths;
+pub mod settings;
 pub mod shard;
+pub mod shard_manifest;
 mod stages;
 
-use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
-
-use crate::ingest;
-use crate::translate::{BatchPolicy, DecodeOptions, Translator};
-pub use assemble::build_brief;
+use crate::translate::Translator;
+pub use brief::build_brief;
 pub use lock::{LockError, RunLock};
+pub use manifest::Manifest;
+pub use outcome::{ExitStatus, RunError, RunOutcome};
 pub use paths::RunPaths;
+pub use settings::{Formats, Progress, RunSettings, Silent};
 pub use stages::{lock_out, Run};
-
-/// Which files to write per article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Formats {
-    pub html: bool,
-    pub md: bool,
-    pub json: bool,
-}
-
-impl Formats {
-    /// Parses `html,md,json` (any subset, at least one).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let mut f = Self {
-            html: false,
-            md: false,
-            json: false,
-        };
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part {
-                "html" => f.html = true,
-                "md" | "markdown" => f.md = true,
-                "json" => f.json = true,
-                other => return Err(format!("unknown format {other:?} (use html, md, json)")),
-            }
-        }
-        if !(f.html || f.md || f.json) {
-            return Err("--formats needs at least one of html, md, json".into());
-        }
-        Ok(f)
-    }
-}
-
-/// Everything a run needs besides the model.
-#[derive(Debug, Clone)]
-pub struct RunSettings {
-    pub inputs: Vec<PathBuf>,
-    pub out: PathBuf,
-    /// Where the translation cache lives (default: `<out>/.cache`).
-    pub cache_dir: Option<PathBuf>,
-    pub formats: Formats,
-    pub decode: DecodeOptions,
-    pub batch: BatchPolicy,
-    pub threads: usize,
-    pub summary_sentences: usize,
-    /// Uncached sentences gathered before the model is called: small values show briefs
-    /// sooner, large values fill batches better. Durability does not depend on it: the cache
-    /// is appended after every model batch either way.
-    pub group_sentences: usize,
-    /// Articles (files, or JSON-lines records) larger than this are skipped, recorded.
-    pub max_article_bytes: u64,
-    /// Wait for a run holding the output folder's lock instead of exiting at once.
-    pub wait_for_lock: bool,
-    /// This process's shard of the run (`None`: the whole run).
-    pub shard: Option<shard::ShardAssignment>,
-}
-
-/// Progress events, for a progress bar or log lines.
-pub trait Progress {
-    fn articles_read(&mut self, total: usize, ok: usize);
-    fn translated(&mut self, sentences: usize, seconds: f64);
-    /// `done` of `total` articles processed (written or failed).
-    fn article_done(&mut self, done: usize, total: usize);
-}
-
-/// Progress that reports nothing.
-pub struct Silent;
-impl Progress for Silent {
-    fn articles_read(&mut self, _: usize, _: usize) {}
-    fn translated(&mut self, _: usize, _: f64) {}
-    fn article_done(&mut self, _: usize, _: usize) {}
-}
-
-/// How a run ended.
-#[derive(Debug, Clone)]
-pub struct RunOutcome {
-    pub manifest: Manifest,
-    /// Files of the run itself (index, `run.json`, the cache) that could not be written, each
-    /// with its cause; `run.json` lists the others when it could be written.
-    pub unwritten: Vec<manifest::Unwritten>,
-    /// See [`ExitStatus`].
-    pub exit_code: u8,
-}
-
-/// The process exit status of a run (README, "Failure and recovery").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum ExitStatus {
-    /// Every article has its briefs.
-    Done = 0,
-    /// Nothing could run (no model, no input, output folder unusable or locked).
-    Nothing = 1,
-    /// Some articles failed or were skipped; all others have their briefs.
-    Partial = 2,
-    /// The index, `run.json` or the cache could not be written (disk full, say).
-    Unsaved = 3,
-}
-
-/// Errors that stop a run before any article can be processed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Input(#[from] ingest::IngestError),
-    #[error("no articles found in {0}")]
-    NoInput(String),
-    #[error("{}: the output folder (--out) exists and is not a folder", path.display())]
-    OutNotDir { path: PathBuf },
-    #[error("{}: {error}", path.display())]
-    Output {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    #[error(transparent)]
-    Lock(#[from] LockError),
-    #[error(transparent)]
-    Translate(#[from] crate::translate::TranslateError),
-    #[error(transparent)]
-    Merge(#[from] merge::MergeError),
-}
-
-use manifest::Manifest;
 
 /// Runs the whole job, stage by stage. Errors are returned only when nothing can run; a bad
 /// article is recorded in the manifest and the others complete.
@@ -180,4 +82,82 @@ pub fn run_locked(
         run.render(group, progress);
     }
     Ok(run.report())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The first path segment after each `super::` or `crate::run::` in `code`: the sibling
+    /// module it names (or an item of this file, which no sibling may use).
+    fn named_after(code: &str, prefix: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        for (at, _) in code.match_indices(prefix) {
+            let rest = &code[at + prefix.len()..];
+            let group = match rest.strip_prefix('{') {
+                Some(inner) => &inner[..inner.find('}').unwrap_or(inner.len())],
+                None => rest,
+            };
+            for item in group.split(',') {
+                let name: String = item
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && name != "self" {
+                    names.push(name);
+                }
+                if !rest.starts_with('{') {
+                    break;
+                }
+            }
+        }
+        names
+    }
+
+    /// Each file of `src/run/` (but this one), with the modules of `src/run/` its code (tests
+    /// and comments aside) uses.
+    fn uses() -> BTreeMap<String, BTreeSet<String>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/run");
+        let mut uses = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if name == "mod" || path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code: String = text[..text.find("#[cfg(test)]").unwrap_or(text.len())]
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut names = named_after(&code, "super::");
+            names.extend(named_after(&code, "crate::run::"));
+            uses.insert(name, names.into_iter().collect());
+        }
+        uses
+    }
+
+    #[test]
+    fn the_modules_of_run_use_each_other_without_a_circle() {
+        let mut left = uses();
+        let modules: BTreeSet<String> = left.keys().cloned().collect();
+        for (name, used) in &left {
+            let unknown: Vec<_> = used.difference(&modules).collect();
+            assert!(unknown.is_empty(), "{name}.rs uses mod.rs's {unknown:?}");
+        }
+        // Take out, round by round, the modules that use only modules already taken out.
+        while !left.is_empty() {
+            let ready: Vec<String> = left
+                .iter()
+                .filter(|(_, used)| used.iter().all(|u| !left.contains_key(u)))
+                .map(|(name, _)| name.clone())
+                .collect();
+            assert!(!ready.is_empty(), "a circle among {left:?}");
+            for name in ready {
+                left.remove(&name);
+            }
+        }
+    }
 }

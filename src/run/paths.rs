@@ -3,12 +3,26 @@
 
 use std::path::{Path, PathBuf};
 
-use super::merge;
+use super::settings::RunSettings;
 use super::shard::{Shard, ShardAssignment};
-use super::RunSettings;
 
 /// The output folder's lock file (see [`RunPaths::folder_lock`]).
 const FOLDER_LOCK: &str = ".nashra.lock";
+
+/// The run manifest of the whole run in `out` (a one-process run's, or the shards' merged).
+pub fn run_manifest(out: &Path) -> PathBuf {
+    out.join("run.json")
+}
+
+/// The folder holding the shard manifests of `out`.
+pub fn shards_dir(out: &Path) -> PathBuf {
+    out.join("shards")
+}
+
+/// The manifest path of `shard` in `out`: `<out>/shards/I-of-N.json`.
+pub fn shard_manifest(out: &Path, shard: Shard) -> PathBuf {
+    shards_dir(out).join(format!("{}.json", shard.file_stem()))
+}
 
 /// The files and folders of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +54,7 @@ impl RunPaths {
         Self {
             cache_dir: cache_dir.unwrap_or_else(|| out.join(".cache")),
             lock: out.join(FOLDER_LOCK),
-            manifest: out.join("run.json"),
+            manifest: run_manifest(&out),
             cache_stem: "translations".into(),
             shard: None,
             out,
@@ -52,9 +66,9 @@ impl RunPaths {
     /// side share the output folder without sharing a file.
     pub fn sharded(mut self, shard: Option<Shard>) -> Self {
         if let Some(s) = shard {
-            let dir = merge::shards_dir(&self.out);
+            let dir = shards_dir(&self.out);
             self.lock = dir.join(format!(".{}.lock", s.file_stem()));
-            self.manifest = merge::manifest_path(&self.out, s);
+            self.manifest = shard_manifest(&self.out, s);
         }
         self.shard = shard;
         self

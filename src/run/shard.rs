@@ -14,9 +14,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::manifest::ArticleRecord;
-use super::merge::Ordered;
-
 /// Shard `index` of `count` (0-based; `index < count`, `count >= 1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Shard {
@@ -318,46 +315,6 @@ fn from_kubernetes(index_text: &str, shards: Option<usize>) -> Result<ShardAssig
         source: ShardSource::Kubernetes,
         detail: format!("JOB_COMPLETION_INDEX={index} NASHRA_SHARDS={count}"),
     })
-}
-
-/// A run's inputs as one process sees them: the inputs that failed before they had an
-/// article, and the articles, each with its position in a one-process run's manifest.
-#[derive(Debug)]
-pub struct Share<T> {
-    /// Inputs that could not become articles (unreadable, skipped, duplicates).
-    pub records: Vec<Ordered<ArticleRecord>>,
-    pub articles: Vec<Ordered<T>>,
-}
-
-/// Takes this shard's share of a run's inputs (all of them when `shard` is `None`), keeping
-/// every item's one-process position: records first, in input order, then articles. The
-/// documents that never became articles (unreadable, skipped, duplicates) need no model:
-/// shard 0 records them all, so that each is counted once whatever paths the machines see.
-pub fn share<T>(
-    shard: Option<Shard>,
-    records: Vec<ArticleRecord>,
-    articles: Vec<T>,
-    id: impl Fn(&T) -> &str,
-) -> Share<T> {
-    let mine = |record_id: Option<&str>| match (shard, record_id) {
-        (None, _) => true,
-        (Some(s), Some(id)) => s.contains(id),
-        (Some(s), None) => s.index == 0,
-    };
-    let n = records.len();
-    let records = records
-        .into_iter()
-        .enumerate()
-        .filter(|_| mine(None))
-        .map(|(order, item)| Ordered { order, item })
-        .collect();
-    let articles = articles
-        .into_iter()
-        .enumerate()
-        .filter(|(_, a)| mine(Some(id(a))))
-        .map(|(j, item)| Ordered { order: n + j, item })
-        .collect();
-    Share { records, articles }
 }
 
 #[cfg(test)]

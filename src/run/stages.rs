@@ -1,6 +1,6 @@
 //! The run as a value with one method per stage. [`super::run`] calls them in order; a
-//! variant of the run (a shard, say) can pick its own paths ([`Run::start_at`]) and narrow the
-//! articles ([`Run::retain`]) between the stages.
+//! variant of the run (a shard, say) can pick its own paths ([`Run::start_locked`]) and narrow
+//! the articles ([`Run::retain`]) between the stages.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -9,13 +9,17 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::brief::build_brief;
 use super::cache::{self, CachedTranslation, TranslationCache};
 use super::lock::RunLock;
 use super::manifest::{self, ArticleRecord, Manifest, ShardReport, Unwritten, Work};
-use super::merge::{self, Ordered, Part};
+use super::merge;
+use super::outcome::{ExitStatus, RunError, RunOutcome};
+use super::parts::{self, Ordered, Part, Share};
 use super::paths::RunPaths;
-use super::shard::{self, ShardAssignment};
-use super::{ExitStatus, Progress, RunError, RunOutcome, RunSettings};
+use super::settings::{Progress, RunSettings};
+use super::shard::ShardAssignment;
+use super::shard_manifest::{self, ShardManifest};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
 use crate::clean::{self, Article};
 use crate::fsutil::{is_temp_name, write_if_changed};
@@ -37,21 +41,22 @@ pub struct Run<'a> {
     decoding: DecodingInfo,
     /// Read by `ingest`, consumed by `clean`.
     raw: Vec<RawDoc>,
-    articles: Vec<Article>,
+    /// Documents that never became articles (unreadable, skipped, duplicates), in input
+    /// order: found by `ingest` and `clean`, then placed by `clean` into `records`.
+    unusable: Vec<ArticleRecord>,
+    /// The run's records and articles, each in its place in a one-process run (see
+    /// [`Share::whole`]); a shard keeps its share of them.
+    records: Vec<Ordered<ArticleRecord>>,
+    articles: Vec<Ordered<Article>>,
     /// Per article (same index): its index entry once its briefs are written, or the error.
     done: Vec<Option<Result<IndexEntry, String>>>,
-    /// Documents that never became articles (unreadable, skipped, duplicates).
-    records: Vec<ArticleRecord>,
-    /// Each record's and article's position in a one-process run (set by `shard`; `None`:
-    /// this is the whole run, in that order).
-    orders: Option<Orders>,
     /// The run's identity, shared by all its shards (set by `shard`).
     run_key: Option<String>,
     warnings: Vec<String>,
     unwritten: Vec<Unwritten>,
-    work: Work,
     /// Records of WARC crawls that are no articles, counted per file and reason.
     skipped_records: Vec<ingest::SkipCount>,
+    work: Work,
 }
 
 impl<'a> Run<'a> {
@@ -107,15 +112,15 @@ impl<'a> Run<'a> {
             model,
             decoding: decoding_info(&settings.decode),
             raw: Vec::new(),
+            unusable: Vec::new(),
+            records: Vec::new(),
             articles: Vec::new(),
             done: Vec::new(),
-            records: Vec::new(),
-            orders: None,
             run_key: None,
             warnings: Vec::new(),
             unwritten: Vec::new(),
-            work: Work::default(),
             skipped_records: Vec::new(),
+            work: Work::default(),
         })
     }
 
@@ -132,7 +137,7 @@ impl<'a> Run<'a> {
         let found = ingest::discover_excluding(&self.settings.inputs, &self.paths.never_inputs())?;
         for problem in found.problems {
             match problem {
-                IngestError::Io { .. } => self.records.push(record_of(&problem)),
+                IngestError::Io { .. } => self.unusable.push(record_of(&problem)),
                 _ => self.warnings.push(problem.to_string()),
             }
         }
@@ -154,13 +159,13 @@ impl<'a> Run<'a> {
             .collect();
         for file in read {
             match file {
-                Err(e) => self.records.push(record_of(&e)),
+                Err(e) => self.unusable.push(record_of(&e)),
                 Ok(read) => {
                     self.skipped_records.extend(read.skipped);
                     for doc in read.docs {
                         match doc {
                             Ok(raw) => self.raw.push(raw),
-                            Err(e) => self.records.push(record_of(&e)),
+                            Err(e) => self.unusable.push(record_of(&e)),
                         }
                     }
                 }
@@ -171,7 +176,8 @@ impl<'a> Run<'a> {
     }
 
     /// Stage 2: decodes and structures every document in parallel, cuts sentences too long
-    /// to translate in one piece, and drops exact duplicates (same content id).
+    /// to translate in one piece, and drops exact duplicates (same content id). Every record
+    /// and article then has its place in the run.
     pub fn clean(&mut self, progress: &mut dyn Progress) {
         let t = Instant::now();
         let docs: Vec<ingest::Doc> = std::mem::take(&mut self.raw)
@@ -181,15 +187,16 @@ impl<'a> Run<'a> {
         // One batch, so that a site's template is learnt across its articles.
         let cleaned: Vec<Result<Article, clean::Skip>> = clean::structure_batch(&docs);
         let mut seen_ids: HashMap<String, String> = HashMap::new();
+        let mut articles = Vec::new();
         for (doc, result) in docs.iter().zip(cleaned) {
             match result {
                 Err(skip) => self
-                    .records
+                    .unusable
                     .push(ArticleRecord::skipped(&doc.origin, skip.reason)),
                 Ok(mut a) => {
                     if let Some(first) = seen_ids.get(&a.id) {
                         let reason = format!("same content as {first}");
-                        self.records.push(ArticleRecord::skipped(&a.path, reason));
+                        self.unusable.push(ArticleRecord::skipped(&a.path, reason));
                         continue;
                     }
                     if cap_sentences(&mut a, MAX_SENTENCE_CHARS) > 0 {
@@ -198,10 +205,13 @@ impl<'a> Run<'a> {
                         ));
                     }
                     seen_ids.insert(a.id.clone(), a.path.clone());
-                    self.articles.push(a);
+                    articles.push(a);
                 }
             }
         }
+        let placed = Share::whole(std::mem::take(&mut self.unusable), articles);
+        self.records = placed.records;
+        self.articles = placed.articles;
         self.done = vec![None; self.articles.len()];
         self.work.times.clean_s += t.elapsed().as_secs_f64();
         let total = self.articles.len() + self.records.len();
@@ -209,14 +219,14 @@ impl<'a> Run<'a> {
     }
 
     /// The articles read and cleaned so far, in input order.
-    pub fn articles(&self) -> &[Article] {
-        &self.articles
+    pub fn articles(&self) -> impl Iterator<Item = &Article> {
+        self.articles.iter().map(|a| &a.item)
     }
 
     /// Keeps only the articles `keep` accepts (a shard's share, say); the others are no part
     /// of this run and get no record. Call between `clean` and the first `translate`.
     pub fn retain(&mut self, keep: impl Fn(&Article) -> bool) {
-        self.articles.retain(|a| keep(a));
+        self.articles.retain(|a| keep(&a.item));
         self.done = vec![None; self.articles.len()];
     }
 
@@ -228,28 +238,17 @@ impl<'a> Run<'a> {
         let Some(assignment) = &self.settings.shard else {
             return;
         };
-        let inputs = self.records.iter().map(|r| r.path.as_str());
-        let inputs = inputs.chain(self.articles.iter().map(|a| a.id.as_str()));
-        let outputs = merge::outputs_json(self.settings);
-        self.run_key = Some(merge::run_key(inputs, &outputs, assignment.count));
-        let share = shard::share(
-            Some(assignment.shard()),
-            std::mem::take(&mut self.records),
-            std::mem::take(&mut self.articles),
-            |a| a.id.as_str(),
-        );
-        let (record_orders, records) = share.records.into_iter().map(|o| (o.order, o.item)).unzip();
-        let (article_orders, articles) = share
-            .articles
-            .into_iter()
-            .map(|o| (o.order, o.item))
-            .unzip();
-        self.records = records;
-        self.articles = articles;
-        self.orders = Some(Orders {
-            records: record_orders,
-            articles: article_orders,
-        });
+        let inputs = self.records.iter().map(|r| r.item.path.as_str());
+        let inputs = inputs.chain(self.articles.iter().map(|a| a.item.id.as_str()));
+        let outputs = shard_manifest::outputs_json(self.settings);
+        self.run_key = Some(shard_manifest::run_key(inputs, &outputs, assignment.count));
+        let whole = Share {
+            records: std::mem::take(&mut self.records),
+            articles: std::mem::take(&mut self.articles),
+        };
+        let mine = whole.of_shard(assignment.shard(), |a| a.id.as_str());
+        self.records = mine.records;
+        self.articles = mine.articles;
         self.done = vec![None; self.articles.len()];
     }
 
@@ -261,7 +260,7 @@ impl<'a> Run<'a> {
         let mut pending: HashSet<&str> = HashSet::new();
         let mut start = 0;
         for (i, a) in self.articles.iter().enumerate() {
-            for u in units(a) {
+            for u in units(&a.item) {
                 if self.cache.get(u).is_none() {
                     pending.insert(u);
                 }
@@ -290,7 +289,7 @@ impl<'a> Run<'a> {
         let missing = self.missing(group.clone());
         self.work.sentences += self.articles[group]
             .iter()
-            .map(|a| units(a).count())
+            .map(|a| units(&a.item).count())
             .sum::<usize>();
         for wave in self.waves(missing) {
             // Logged before the call, so that work lost to a kill can be counted too.
@@ -315,7 +314,7 @@ impl<'a> Run<'a> {
         let mut seen = HashSet::new();
         self.articles[group]
             .iter()
-            .flat_map(units)
+            .flat_map(|a| units(&a.item))
             .filter(|u| self.cache.get(u).is_none() && seen.insert(*u))
             .map(str::to_string)
             .collect()
@@ -365,12 +364,12 @@ impl<'a> Run<'a> {
         let t = Instant::now();
         let lookup: HashMap<String, CachedTranslation> = self.articles[group.clone()]
             .iter()
-            .flat_map(units)
+            .flat_map(|a| units(&a.item))
             .filter_map(|u| self.cache.get(u).map(|c| (u.to_string(), c.clone())))
             .collect();
         let rendered: Vec<(usize, Result<IndexEntry, String>)> = group
             .into_par_iter()
-            .map(|i| (i, self.write_briefs(&self.articles[i], &lookup)))
+            .map(|i| (i, self.write_briefs(&self.articles[i].item, &lookup)))
             .collect();
         self.work.times.render_s += t.elapsed().as_secs_f64();
         for (i, result) in rendered {
@@ -386,7 +385,7 @@ impl<'a> Run<'a> {
         lookup: &HashMap<String, CachedTranslation>,
     ) -> Result<IndexEntry, String> {
         let s = self.settings;
-        let b = super::build_brief(a, lookup, &self.model, &self.decoding, s.summary_sentences);
+        let b = build_brief(a, lookup, &self.model, &self.decoding, s.summary_sentences);
         let formats = [
             (
                 s.formats.html,
@@ -415,31 +414,20 @@ impl<'a> Run<'a> {
             (Some(assignment), Some(run_key)) => self.report_shard(part, assignment, run_key),
             _ => self.report_whole(&part),
         };
-        let c = &manifest.counts;
-        let status = if !self.unwritten.is_empty() {
-            ExitStatus::Unsaved
-        } else if c.failed + c.skipped > 0 {
-            ExitStatus::Partial
-        } else {
-            ExitStatus::Done
-        };
+        let status = ExitStatus::of(&manifest, !self.unwritten.is_empty());
         RunOutcome {
             manifest,
             unwritten: self.unwritten,
-            exit_code: status as u8,
+            status,
         }
     }
 
     /// The index files, then `run.json` listing any of them that could not be written.
     fn report_whole(&mut self, part: &Part) -> Manifest {
-        let assembled =
-            merge::assemble(&[part], Vec::new(), Vec::new()).expect("one part always assembles");
-        for (name, contents) in &assembled.files {
-            self.save(&self.paths.output(name), contents);
-        }
-        let mut manifest = assembled.manifest;
-        manifest.unwritten.clone_from(&self.unwritten);
-        self.save(&self.paths.manifest.clone(), &manifest.to_json());
+        let assembled = parts::assemble_index(&[part], Vec::new(), Vec::new())
+            .expect("one part always assembles");
+        let (manifest, failed) = parts::write_outputs(&self.paths.out, assembled);
+        self.unwritten.extend(failed);
         manifest
     }
 
@@ -451,8 +439,8 @@ impl<'a> Run<'a> {
         assignment: &ShardAssignment,
         run_key: String,
     ) -> Manifest {
-        let own = merge::ShardManifest::new(assignment.clone(), run_key, &self.paths.out, part);
-        self.save(&self.paths.manifest.clone(), &own.to_json());
+        let own = ShardManifest::new(assignment.clone(), run_key, &self.paths.out, part);
+        parts::save(&self.paths.manifest, &own.to_json(), &mut self.unwritten);
         if self.unwritten.is_empty() {
             if let Err(e) = merge::merge_if_complete(&self.paths.out, &own) {
                 self.unwritten.push(Unwritten {
@@ -462,51 +450,26 @@ impl<'a> Run<'a> {
             }
         }
         let report = vec![ShardReport::of(&own)];
-        let assembled = merge::assemble(&[&own.part], report, Vec::new());
+        let assembled = parts::assemble_index(&[&own.part], report, Vec::new());
         assembled.expect("one part always assembles").manifest
     }
 
-    fn save(&mut self, path: &Path, contents: &str) {
-        if let Err(e) = write_if_changed(path, contents.as_bytes()) {
-            self.unwritten.push(Unwritten {
-                path: path.display().to_string(),
-                error: e.to_string(),
-            });
-        }
-    }
-
-    /// What this process did, every record and index entry with its one-process position.
+    /// What this process did, every record and index entry in its one-process place.
     fn part(&self) -> Part {
-        let identity = Orders {
-            records: (0..self.records.len()).collect(),
-            articles: (self.records.len()..self.records.len() + self.articles.len()).collect(),
-        };
-        let orders = self.orders.as_ref().unwrap_or(&identity);
-        let mut records: Vec<Ordered<ArticleRecord>> = self
-            .records
-            .iter()
-            .zip(&orders.records)
-            .map(|(r, &order)| Ordered {
-                order,
-                item: r.clone(),
-            })
-            .collect();
+        let mut records = self.records.clone();
         let mut entries = Vec::new();
-        for ((a, done), &order) in self.articles.iter().zip(&self.done).zip(&orders.articles) {
-            let item = match done {
+        for (a, done) in self.articles.iter().zip(&self.done) {
+            let article = &a.item;
+            let mut record = match done {
                 Some(Ok(entry)) => {
-                    entries.push(Ordered {
-                        order,
-                        item: entry.clone(),
-                    });
-                    ArticleRecord::ok(a, &entry.slug, &self.settings.formats)
+                    entries.push(a.with(entry.clone()));
+                    ArticleRecord::ok(article, &entry.slug, &self.settings.formats)
                 }
-                Some(Err(e)) => ArticleRecord::failed(&a.path, e.clone()),
-                None => ArticleRecord::failed(&a.path, "not rendered".into()),
+                Some(Err(e)) => ArticleRecord::failed(&article.path, e.clone()),
+                None => ArticleRecord::failed(&article.path, "not rendered".into()),
             };
-            let mut item = item;
-            item.warnings.clone_from(&a.warnings);
-            records.push(Ordered { order, item });
+            record.warnings.clone_from(&article.warnings);
+            records.push(a.with(record));
         }
         let mut work = self.work.clone();
         work.times.total_s = self.started.elapsed().as_secs_f64();
@@ -532,13 +495,6 @@ impl<'a> Run<'a> {
             skipped_records: self.skipped_records.clone(),
         }
     }
-}
-
-/// Positions in a one-process run's manifest of a shard's records and articles.
-#[derive(Debug)]
-struct Orders {
-    records: Vec<usize>,
-    articles: Vec<usize>,
 }
 
 /// The record of a document that could not become an article.

@@ -30,31 +30,11 @@ pub fn build_brief(
             .and_then(|t| t.mean_logprob)
             .map(brief::rounded_logprob),
     };
-    let mut title = None;
-    let mut sections: Vec<Section> = Vec::new();
-    let mut body: Vec<(&str, &str)> = Vec::new(); // (original, normalized)
-    for b in &a.blocks {
-        match b.kind {
-            BlockKind::Title => title = Some(pair(&b.text, &b.normalized)),
-            BlockKind::Heading => sections.push(Section {
-                heading: Some(pair(&b.text, &b.normalized)),
-                sentences: Vec::new(),
-            }),
-            BlockKind::Paragraph => {
-                if sections.is_empty() {
-                    sections.push(Section {
-                        heading: None,
-                        sentences: Vec::new(),
-                    });
-                }
-                let section = sections.last_mut().expect("pushed above");
-                for s in &b.sentences {
-                    section.sentences.push(pair(&s.original, &s.normalized));
-                    body.push((&s.original, &s.normalized));
-                }
-            }
-        }
-    }
+    let Layout {
+        title,
+        sections,
+        body,
+    } = layout(a, &pair);
     let normalized: Vec<&str> = body.iter().map(|b| b.1).collect();
     let headline_ar = (a.blocks.iter())
         .find(|b| b.kind == BlockKind::Title)
@@ -93,5 +73,48 @@ pub fn build_brief(
             .collect(),
         model: model.clone(),
         decoding: decoding.clone(),
+    }
+}
+
+/// An article's blocks as a brief lays them out.
+struct Layout<'a> {
+    title: Option<Pair>,
+    sections: Vec<Section>,
+    /// The body's sentences, (original, normalized), in order.
+    body: Vec<(&'a str, &'a str)>,
+}
+
+/// Title, sections (a heading opens one) and body sentences of `a`, each text paired with its
+/// translation by `pair`.
+fn layout<'a>(a: &'a Article, pair: &dyn Fn(&str, &str) -> Pair) -> Layout<'a> {
+    let mut title = None;
+    let mut sections: Vec<Section> = Vec::new();
+    let mut body: Vec<(&str, &str)> = Vec::new();
+    for b in &a.blocks {
+        match b.kind {
+            BlockKind::Title => title = Some(pair(&b.text, &b.normalized)),
+            BlockKind::Heading => sections.push(Section {
+                heading: Some(pair(&b.text, &b.normalized)),
+                sentences: Vec::new(),
+            }),
+            BlockKind::Paragraph => {
+                if sections.is_empty() {
+                    sections.push(Section {
+                        heading: None,
+                        sentences: Vec::new(),
+                    });
+                }
+                let section = sections.last_mut().expect("pushed above");
+                for s in &b.sentences {
+                    section.sentences.push(pair(&s.original, &s.normalized));
+                    body.push((&s.original, &s.normalized));
+                }
+            }
+        }
+    }
+    Layout {
+        title,
+        sections,
+        body,
     }
 }
