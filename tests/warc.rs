@@ -200,14 +200,11 @@ fn a_crawl_gives_its_five_articles_with_url_source_dates_and_counted_skips() {
     }
 }
 
-/// The pages a crawl file yields: (url, crawled, bytes), and its skip lines.
-fn pages(
-    name: &str,
-) -> (
-    Vec<(String, String, Vec<u8>)>,
-    Vec<(String, usize)>,
-    Vec<IngestError>,
-) {
+/// A page read from a crawl: (url, crawled, bytes).
+type Page = (String, String, Vec<u8>);
+
+/// The pages a crawl file yields, its skip lines (reason, count) and its errors.
+fn pages(name: &str) -> (Vec<Page>, Vec<(String, usize)>, Vec<IngestError>) {
     let read = ingest::read_path_counted(&fixture(name), 4 << 20).unwrap();
     let mut pages = Vec::new();
     let mut errors = Vec::new();
@@ -242,7 +239,7 @@ fn gzip_per_record_plain_and_whole_file_gzip_read_alike() {
 #[test]
 fn a_truncated_or_corrupt_crawl_loses_only_the_damaged_record() {
     let (all, _, _) = pages("crawl.warc.gz");
-    let urls = |p: &[(String, String, Vec<u8>)]| p.iter().map(|p| p.0.clone()).collect::<Vec<_>>();
+    let urls = |p: &[Page]| p.iter().map(|p| p.0.clone()).collect::<Vec<_>>();
     // Cut inside its last record (the fifth article, whose gzip member starts at 15499).
     let (cut, _, errors) = pages("truncated.warc.gz");
     assert_eq!(urls(&cut), urls(&all[..4]));

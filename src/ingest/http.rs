@@ -196,7 +196,7 @@ pub fn meta_charset(html: &[u8]) -> Option<String> {
         if let Some(i) = tag.find("charset=") {
             let value = tag[i + 8..].trim_start_matches(['"', '\'', ' ']);
             let end = value
-                .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '/' || c == ' ')
+                .find(['"', '\'', ';', '/', ' '])
                 .unwrap_or(value.len());
             let value = value[..end].trim();
             if !value.is_empty() {

@@ -58,7 +58,7 @@ pub struct SkipCount {
 
 /// What one record became.
 enum Visit {
-    Page(RawDoc),
+    Page(Box<RawDoc>),
     Skip(SkipReason),
     Error(IngestError),
 }
@@ -75,7 +75,7 @@ pub fn read(path: &Path, limit: u64) -> Result<FileRead, IngestError> {
     let mut crawl = Crawl::default();
     while let Some(record) = records.next(|h, block| visit(path, h, block, limit)) {
         match record {
-            Ok((header, Visit::Page(doc))) => crawl.page(&header, doc),
+            Ok((header, Visit::Page(doc))) => crawl.page(&header, *doc),
             Ok((_, Visit::Skip(reason))) => *crawl.skipped.entry(reason).or_default() += 1,
             Ok((_, Visit::Error(e))) => crawl.items.push(Some(Err(e))),
             Err(damage) => crawl.items.push(Some(Err(IngestError::Damaged {
@@ -196,7 +196,7 @@ fn visit(path: &Path, header: &Header, block: &mut dyn Read, limit: u64) -> Visi
         return Visit::Skip(SkipReason::NotArabic);
     }
     let uri = header.target_uri.clone();
-    Visit::Page(RawDoc {
+    Visit::Page(Box::new(RawDoc {
         origin,
         path: path.to_path_buf(),
         format: Format::Html,
@@ -208,7 +208,7 @@ fn visit(path: &Path, header: &Header, block: &mut dyn Read, limit: u64) -> Visi
             charset,
             ..DocFields::default()
         },
-    })
+    }))
 }
 
 /// The site's name from a URL: its host without `www.`.

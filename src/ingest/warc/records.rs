@@ -237,7 +237,7 @@ impl<R: BufRead> BufRead for Counted<R> {
 /// The decompressed stream under the record parser.
 enum Stream<R: BufRead> {
     Plain(R),
-    Gzip(BufReader<Members<R>>),
+    Gzip(Box<BufReader<Members<R>>>),
 }
 
 impl<R: BufRead> Read for Stream<R> {
@@ -279,7 +279,10 @@ impl<R: BufRead> Records<R> {
     pub fn new(mut input: R) -> io::Result<Self> {
         let gzip = input.fill_buf()?.starts_with(&[0x1f, 0x8b]);
         let stream = if gzip {
-            Stream::Gzip(BufReader::with_capacity(64 << 10, Members::new(input)))
+            Stream::Gzip(Box::new(BufReader::with_capacity(
+                64 << 10,
+                Members::new(input),
+            )))
         } else {
             Stream::Plain(input)
         };
@@ -449,7 +452,7 @@ impl<R: BufRead> Records<R> {
         if buf.last() != Some(&b'\n') && n as u64 == MAX_LINE {
             // Skip the rest of an overlong line.
             let mut rest = Vec::new();
-            (&mut self.stream).read_until(b'\n', &mut rest)?;
+            self.stream.read_until(b'\n', &mut rest)?;
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
