@@ -11,7 +11,7 @@ use candle_core::Device;
 use rayon::prelude::*;
 
 use super::batch::{self, BatchPolicy};
-use super::hub::{self, ModelFiles, ModelSource};
+use super::hub::{self, ModelFiles, ModelSource, TokenizerFiles};
 use super::model::weights;
 use super::tokenizer::MarianTokenizer;
 use super::{Compute, DecodeOptions, Engine, Quantize, TranslateError};
@@ -83,13 +83,23 @@ impl Translator {
             device,
             compute,
         )?;
-        let tokenizer =
-            MarianTokenizer::from_files(&files.source_spm, &files.target_spm, &files.vocab)?;
+        let TokenizerFiles::Marian {
+            source_spm,
+            target_spm,
+            vocab,
+        } = &files.tokenizer
+        else {
+            return Err(TranslateError::Unsupported {
+                path: files.config.clone(),
+                message: "a translation model needs Marian's tokenizer files".into(),
+            });
+        };
+        let tokenizer = MarianTokenizer::from_files(source_spm, target_spm, vocab)?;
         if tokenizer.eos_id() != engine.special_tokens().eos
             || tokenizer.pad_id() != engine.special_tokens().pad
         {
             return Err(TranslateError::Config {
-                path: files.vocab.clone(),
+                path: vocab.clone(),
                 message: format!(
                     "vocab.json has </s>={} and <pad>={} but the model config says eos={} and pad={}",
                     tokenizer.eos_id(),

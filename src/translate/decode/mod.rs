@@ -12,6 +12,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod logits;
+mod rules;
+
+pub use rules::SequenceRules;
 
 use crate::translate::model::{DecoderState, EncodedBatch, MarianModel};
 
@@ -154,6 +157,8 @@ const DEAD: f32 = -1.0e9;
 /// bad words, minimum length, forced EOS at the length limit, then renormalisation.
 struct Processors<'a> {
     special: &'a SpecialTokens,
+    /// Forced BOS and no-repeat n-grams (BART); they read each row's tokens so far.
+    rules: &'a SequenceRules,
     min_length: usize,
     max_length: usize,
     renormalize: bool,
@@ -166,21 +171,26 @@ impl Processors<'_> {
             || (t != self.special.eos && self.special.bad_words.contains(&t))
     }
 
-    /// The tokens banned at this length, ascending.
-    fn banned_now(&self, cur_len: usize) -> Vec<u32> {
+    /// The tokens banned at this length after `history` (the row's generated tokens),
+    /// ascending.
+    fn banned_now(&self, cur_len: usize, history: &[u32]) -> Vec<u32> {
         let mut banned: Vec<u32> = self.special.bad_words.clone();
         banned.push(self.special.eos);
         banned.retain(|&t| self.banned(t, cur_len));
+        self.rules
+            .banned_ngrams(self.special.decoder_start, history, &mut banned);
         banned.sort_unstable();
         banned.dedup();
         banned
     }
 
-    /// The token forced at this length (EOS at the length limit), if any.
+    /// The token forced at this length (EOS at the length limit, else BOS at the first step),
+    /// if any: transformers applies forced EOS after forced BOS, so EOS wins.
     fn forced(&self, cur_len: usize) -> Option<u32> {
         self.special
             .forced_eos
             .filter(|_| cur_len + 1 == self.max_length)
+            .or_else(|| self.rules.forced(cur_len))
     }
 
     /// Greedy search's choice for one row of raw logits: the argmax of the processed scores
@@ -190,11 +200,11 @@ impl Processors<'_> {
     /// Computed in one streaming pass over the row ([`logits::summarize`]), never
     /// materialising the processed row; the choice is exact, the log-probability equal to the
     /// reference's up to summation order.
-    fn greedy_pick(&self, raw: &[f32], cur_len: usize) -> (u32, f32) {
-        if let Some(eos) = self.forced(cur_len) {
-            return (eos, 0.0);
+    fn greedy_pick(&self, raw: &[f32], cur_len: usize, history: &[u32]) -> (u32, f32) {
+        if let Some(forced) = self.forced(cur_len) {
+            return (forced, 0.0);
         }
-        let banned = self.banned_now(cur_len);
+        let banned = self.banned_now(cur_len, history);
         let allowed = |t: usize| !banned.contains(&(t as u32));
         // The first maximum among allowed tokens (banned ones are -inf in the reference), and
         // Σ exp over the allowed tokens.
@@ -246,19 +256,25 @@ impl Processors<'_> {
     /// token) pairs, best first (ties to the lower token id), where the processed
     /// log-probabilities are `log_softmax`, then the processors, then (optionally)
     /// `log_softmax` again — computed only for the winners.
-    fn best_log_probs(&self, raw: &[f32], cur_len: usize, k: usize) -> Vec<(f32, u32)> {
-        if let Some(eos) = self.forced(cur_len) {
+    fn best_log_probs(
+        &self,
+        raw: &[f32],
+        cur_len: usize,
+        history: &[u32],
+        k: usize,
+    ) -> Vec<(f32, u32)> {
+        if let Some(forced) = self.forced(cur_len) {
             // Everything else is -inf; the reference's top-k then takes the lowest ids.
-            let mut out = vec![(0.0, eos)];
+            let mut out = vec![(0.0, forced)];
             out.extend(
                 (0..raw.len() as u32)
-                    .filter(|&t| t != eos)
+                    .filter(|&t| t != forced)
                     .take(k.saturating_sub(1))
                     .map(|t| (f32::NEG_INFINITY, t)),
             );
             return out;
         }
-        let banned = self.banned_now(cur_len);
+        let banned = self.banned_now(cur_len, history);
         let allowed = |t: usize| !banned.contains(&(t as u32));
         let summary = logits::summarize(raw, k, |t| !allowed(t));
         let (max, lse) = (summary.max, summary.exp_sum.ln());
@@ -298,9 +314,22 @@ pub fn generate(
     opts: &DecodeOptions,
     special: &SpecialTokens,
 ) -> Result<Vec<Hypothesis>> {
+    generate_with(model, encoded, opts, special, &SequenceRules::default())
+}
+
+/// [`generate`] with the sequence-dependent processors `rules` (BART's forced BOS and
+/// no-repeat n-grams).
+pub fn generate_with(
+    model: &MarianModel,
+    encoded: &EncodedBatch,
+    opts: &DecodeOptions,
+    special: &SpecialTokens,
+    rules: &SequenceRules,
+) -> Result<Vec<Hypothesis>> {
     let max_length = opts.effective_max_length().min(model.max_positions() + 1);
     let processors = Processors {
         special,
+        rules,
         min_length: opts.min_length,
         max_length,
         renormalize: opts.renormalize_logits,
@@ -331,7 +360,8 @@ fn greedy(
         // Each row's choice is independent: spread the vocabulary-sized passes over the cores.
         let picks: Vec<(u32, f32)> = logits
             .par_chunks(vocab)
-            .map(|row| processors.greedy_pick(row, cur_len))
+            .zip(active.par_iter())
+            .map(|(row, &s)| processors.greedy_pick(row, cur_len, &tokens[s]))
             .collect();
         let mut keep = Vec::with_capacity(active.len());
         let mut next_feed = Vec::with_capacity(active.len());
@@ -426,7 +456,11 @@ fn beam_search(
         let (logits, vocab) = model.decode_step_host(state, &feed)?;
         let row_best: Vec<Vec<(f32, u32)>> = logits
             .par_chunks(vocab)
-            .map(|row| processors.best_log_probs(row, cur_len, keep_k))
+            .enumerate()
+            .map(|(r, row)| {
+                let history = &active[r / beams].running[r % beams];
+                processors.best_log_probs(row, cur_len, history, keep_k)
+            })
             .collect();
         let mut next_active = Vec::with_capacity(active.len());
         let mut kept_sentences = Vec::new();
