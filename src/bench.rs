@@ -15,8 +15,19 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::translate::{
-    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, TranslateError, Translator,
+    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, Summarizer, SummaryOptions,
+    TranslateError, Translator,
 };
+
+/// What a benchmark measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchTask {
+    /// Arabic → English translation with a Marian model (sentences in).
+    #[default]
+    Translate,
+    /// English summaries with a BART model (documents in).
+    Summarize,
+}
 
 /// What to measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +132,59 @@ pub fn run(
     Ok(BenchReport {
         system: system_name(translator.engine().model().compute()),
         model: translator.files().id.clone(),
+        sentences,
+        seconds,
+        sent_per_s: sentences as f64 / seconds,
+        src_tokens,
+        tgt_tokens,
+        src_tokens_per_s: src_tokens as f64 / seconds,
+        tgt_tokens_per_s: tgt_tokens as f64 / seconds,
+        batches: latencies.len(),
+        batch_latency_p50_s: percentile(&latencies, 50.0),
+        batch_latency_p95_s: percentile(&latencies, 95.0),
+        model_load_s,
+        peak_rss_mib: peak_rss_mib(),
+        settings: settings.clone(),
+    })
+}
+
+/// Summarises `docs` with `settings` and measures it, like [`run`]: warm-up batches first,
+/// then every document timed (tokenisation included). Each report's "sentences" are
+/// documents. The model's sequence rules (forced BOS, `no_repeat_ngram_size`) stay on, so the
+/// work is the real decoding's; `min_length = max_length` fixes its number of steps.
+pub fn run_summaries(
+    summarizer: &Summarizer,
+    docs: &[&str],
+    settings: &BenchSettings,
+    model_load_s: f64,
+) -> Result<BenchReport, TranslateError> {
+    let defaults = summarizer.default_options();
+    let opts = SummaryOptions {
+        decode: DecodeOptions {
+            num_beams: settings.num_beams,
+            min_length: settings.min_length,
+            max_length: settings.max_length,
+            max_new_tokens: None,
+            ..defaults.decode.clone()
+        },
+        rules: defaults.rules.clone(),
+    };
+    let warm = (settings.warmup_batches * settings.batch.max_sentences).min(docs.len());
+    if warm > 0 {
+        summarizer.summarize(&docs[..warm], &opts, &settings.batch)?;
+    }
+    let mut latencies = Vec::new();
+    let started = Instant::now();
+    let out = summarizer.summarize_with(docs, &opts, &settings.batch, &mut |r: BatchReport| {
+        latencies.push(r.seconds)
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let sentences = out.iter().filter(|s| s.source_tokens > 0).count();
+    let src_tokens: usize = out.iter().map(|s| s.source_tokens).sum();
+    let tgt_tokens: usize = out.iter().map(|s| s.tokens.len()).sum();
+    Ok(BenchReport {
+        system: system_name(summarizer.engine().model().compute()),
+        model: summarizer.files().id.clone(),
         sentences,
         seconds,
         sent_per_s: sentences as f64 / seconds,

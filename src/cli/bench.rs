@@ -8,13 +8,17 @@ use anyhow::{bail, Context};
 
 use super::eval::read_lines;
 use super::model_args::{configure_threads, ModelArgs};
-use crate::bench::{self, BenchReport, BenchSettings};
+use crate::bench::{self, BenchReport, BenchSettings, BenchTask};
 use crate::fsutil::write_atomic;
 use crate::translate::{presets, BatchPolicy};
 
 /// Measure translation throughput.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
+    /// What to measure: translate (Marian, sentences) or summarize (BART, English documents
+    /// one per line; --input is required)
+    #[arg(long, value_enum, default_value_t = BenchTask::Translate)]
+    pub task: BenchTask,
     /// Sentences to translate, one per line [default: samples/flores/flores-dev.ar]
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -130,6 +134,10 @@ fn run_point(
     let mut cmd = Command::new(exe);
     cmd.arg("bench")
         .args(["--json", "--n", &args.n.to_string()])
+        .args(match args.task {
+            BenchTask::Translate => &[][..],
+            BenchTask::Summarize => &["--task", "summarize"][..],
+        })
         .args(["--beam", &beam.to_string()])
         .args(["--batch-size", &batch.to_string()])
         .args(["--threads", &threads.to_string()])
@@ -198,6 +206,9 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<ExitCode> {
         return compare(&args);
     }
     let threads = configure_threads(args.threads)?;
+    if args.task == BenchTask::Summarize {
+        return bench_summaries(&args, threads);
+    }
     let input = args
         .input
         .clone()
@@ -228,10 +239,48 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<ExitCode> {
         warmup_batches: args.warmup,
     };
     let report = bench::run(&translator, &lines, &settings, load_s)?;
+    print_report(&args, &report)
+}
+
+/// `--task summarize`: times a BART model summarising the documents of `--input`.
+fn bench_summaries(args: &BenchArgs, threads: usize) -> anyhow::Result<ExitCode> {
+    let Some(input) = &args.input else {
+        bail!("--task summarize needs --input: English documents, one per line");
+    };
+    let docs = read_lines(input)?;
+    let docs: Vec<&str> = docs
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.trim().is_empty())
+        .take(args.n)
+        .collect();
+    if docs.is_empty() {
+        bail!("{}: no documents to summarise", input.display());
+    }
+    let started = Instant::now();
+    let summarizer = super::summarize::load(&args.model)?;
+    let load_s = started.elapsed().as_secs_f64();
+    let defaults = &summarizer.default_options().decode;
+    let settings = BenchSettings {
+        num_beams: args.beam,
+        batch: match args.batch_tokens {
+            Some(t) => BatchPolicy::tokens(t),
+            None => BatchPolicy::sentences(args.batch_size),
+        },
+        threads,
+        min_length: args.min_length.unwrap_or(defaults.min_length),
+        max_length: args.max_length.unwrap_or(defaults.max_length),
+        warmup_batches: args.warmup,
+    };
+    let report = bench::run_summaries(&summarizer, &docs, &settings, load_s)?;
+    print_report(args, &report)
+}
+
+fn print_report(args: &BenchArgs, report: &BenchReport) -> anyhow::Result<ExitCode> {
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        println!("{}", serde_json::to_string(report)?);
     } else {
-        print!("{}", bench::table(std::slice::from_ref(&report)));
+        print!("{}", bench::table(std::slice::from_ref(report)));
         println!(
             "{} sentences in {:.2} s; model load {:.2} s",
             report.sentences, report.seconds, report.model_load_s

@@ -12,6 +12,7 @@ pub mod merge;
 pub mod model_args;
 pub mod models;
 pub mod run;
+pub mod summarize;
 pub mod translate;
 
 /// Arabic news articles in, bilingual English briefs out.
@@ -30,6 +31,8 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Translate Arabic text line by line (stdin to stdout by default).
     Translate(translate::TranslateArgs),
+    /// Summarise English documents, one per line, with a BART model (stdin to stdout).
+    Summarize(summarize::SummarizeArgs),
     /// Read articles, drop web boilerplate, and show the cleaned structure.
     Clean(clean::CleanArgs),
     /// Score translations with BLEU and chrF, exactly as sacreBLEU does.
@@ -47,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::execute(*args),
         Command::Run(args) => run::execute(*args),
         Command::Translate(args) => translate::execute(args),
+        Command::Summarize(args) => summarize::execute(args),
         Command::Clean(args) => clean::execute(args),
         Command::Eval(args) => eval::execute(args),
         Command::Merge(args) => merge::execute(args),

@@ -170,7 +170,7 @@ fn arabic_tokens(text: &str, stem: bool) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .map(|t| {
             if stem {
-                crate::clean::lines::content_stem(t).unwrap_or_else(|| t.to_string())
+                crate::text::stem::content_stem(t).unwrap_or_else(|| t.to_string())
             } else {
                 t.to_string()
             }

@@ -1,5 +1,5 @@
 //! The model's own configuration files, `config.json` and `generation_config.json`, read the way
-//! `transformers` reads them for a Marian model.
+//! `transformers` reads them for a Marian or a BART model.
 
 use std::path::Path;
 
@@ -7,9 +7,10 @@ use serde::Deserialize;
 
 use super::TranslateError;
 
-/// The architecture fields of a Marian `config.json` that the engine uses. Unknown fields are
-/// ignored; fields that would change the computation and that the engine does not implement are
-/// rejected by [`MarianConfig::check_supported`].
+/// The architecture fields of a Marian or BART `config.json` that the engine uses (the two
+/// families share their field names; [`MarianConfig::family`] tells them apart). Unknown fields
+/// are ignored; fields that would change the computation and that the engine does not
+/// implement are rejected by [`MarianConfig::check_supported`].
 #[derive(Debug, Clone, Deserialize)]
 pub struct MarianConfig {
     #[serde(default)]
@@ -39,6 +40,9 @@ pub struct MarianConfig {
     pub eos_token_id: u32,
     #[serde(default)]
     pub forced_eos_token_id: Option<u32>,
+    /// BART: the token forced as the first generated one.
+    #[serde(default)]
+    pub forced_bos_token_id: Option<u32>,
     #[serde(default)]
     pub normalize_before: bool,
     #[serde(default)]
@@ -54,6 +58,55 @@ pub struct MarianConfig {
     pub max_length: Option<usize>,
     #[serde(default)]
     pub bad_words_ids: Option<Vec<Vec<u32>>>,
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    #[serde(default)]
+    pub length_penalty: Option<f32>,
+    #[serde(default)]
+    pub early_stopping: Option<serde_json::Value>,
+    #[serde(default)]
+    pub no_repeat_ngram_size: Option<usize>,
+    /// Per-task generation settings (`summarization` for the CNN BART models), which
+    /// transformers' task pipelines apply over the generation config.
+    #[serde(default)]
+    pub task_specific_params: Option<TaskSpecificParams>,
+}
+
+/// `task_specific_params` of `config.json`: the tasks nashra runs.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskSpecificParams {
+    #[serde(default)]
+    pub summarization: Option<GenerationConfig>,
+}
+
+/// The encoder–decoder families the engine runs. They differ in a few places, each a field of
+/// [`Architecture`]; everything else (post-norm layers, tied output projection with
+/// `final_logits_bias`) is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `MarianMTModel` (OPUS-MT).
+    Marian,
+    /// `BartForConditionalGeneration` (BART, distilBART).
+    Bart,
+}
+
+/// How the token embeddings become the first layer's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionEmbedding {
+    /// Fixed sine/cosine table (Marian), shared by encoder and decoder.
+    Sinusoidal,
+    /// A learned table per side (`embed_positions`), whose first `offset` rows are never used
+    /// (BART's `BartLearnedPositionalEmbedding` has offset 2).
+    Learned { offset: usize },
+}
+
+/// Where the families' computations differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Architecture {
+    pub positions: PositionEmbedding,
+    /// A layer norm over `embedding · scale + position` before the first layer
+    /// (`layernorm_embedding`, BART).
+    pub embedding_norm: bool,
 }
 
 fn default_max_positions() -> usize {
@@ -74,7 +127,39 @@ pub enum Activation {
     Relu,
 }
 
+impl Family {
+    pub fn architecture(self) -> Architecture {
+        match self {
+            Family::Marian => Architecture {
+                positions: PositionEmbedding::Sinusoidal,
+                embedding_norm: false,
+            },
+            Family::Bart => Architecture {
+                positions: PositionEmbedding::Learned { offset: 2 },
+                embedding_norm: true,
+            },
+        }
+    }
+
+    /// The class transformers names in `architectures`.
+    fn class(self) -> &'static str {
+        match self {
+            Family::Marian => "MarianMTModel",
+            Family::Bart => "BartForConditionalGeneration",
+        }
+    }
+}
+
 impl MarianConfig {
+    /// The family `model_type` names; a config without one is read as Marian (old OPUS-MT
+    /// configs). Unknown types are [`MarianConfig::check_supported`]'s to reject.
+    pub fn family(&self) -> Family {
+        match self.model_type.as_deref() {
+            Some("bart") => Family::Bart,
+            _ => Family::Marian,
+        }
+    }
+
     pub fn from_file(path: &Path) -> Result<Self, TranslateError> {
         let text = std::fs::read_to_string(path).map_err(|e| TranslateError::file(path, e))?;
         serde_json::from_str(&text).map_err(|e| TranslateError::Config {
@@ -91,27 +176,34 @@ impl MarianConfig {
             message: what,
         };
         if let Some(t) = &self.model_type {
-            if t != "marian" {
+            if t != "marian" && t != "bart" {
                 return Err(unsupported(format!(
-                    "model_type is {t:?}; only \"marian\" (OPUS-MT) models are supported"
+                    "model_type is {t:?}; only \"marian\" (OPUS-MT) and \"bart\" models are \
+                     supported"
                 )));
             }
         }
+        let class = self.family().class();
         if let Some(archs) = &self.architectures {
-            if !archs.iter().any(|a| a == "MarianMTModel") {
+            if !archs.iter().any(|a| a == class) {
                 return Err(unsupported(format!(
-                    "architectures {archs:?} does not include MarianMTModel"
+                    "architectures {archs:?} does not include {class}"
                 )));
             }
         }
-        if self.normalize_before || self.normalize_embedding || self.add_final_layer_norm {
+        // BartConfig has none of these fields: transformers ignores them in a BART config
+        // (bart-large-cnn's carries `normalize_embedding: true`, a fairseq leftover, and
+        // applies `layernorm_embedding` either way).
+        if self.family() == Family::Marian
+            && (self.normalize_before || self.normalize_embedding || self.add_final_layer_norm)
+        {
             return Err(unsupported(
                 "pre-norm variants (normalize_before / normalize_embedding / \
                  add_final_layer_norm) are not implemented"
                     .into(),
             ));
         }
-        if !self.static_position_embeddings {
+        if self.family() == Family::Marian && !self.static_position_embeddings {
             return Err(unsupported(
                 "learned position embeddings are not implemented".into(),
             ));
@@ -166,6 +258,8 @@ pub struct GenerationConfig {
     pub pad_token_id: Option<u32>,
     pub decoder_start_token_id: Option<u32>,
     pub renormalize_logits: Option<bool>,
+    pub no_repeat_ngram_size: Option<usize>,
+    pub forced_bos_token_id: Option<u32>,
 }
 
 impl GenerationConfig {

@@ -6,18 +6,20 @@ use candle_core::Device;
 use candle_nn::VarBuilder;
 
 use super::config::{GenerationConfig, MarianConfig};
-use super::decode::{self, DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
+use super::decode::{self, DecodeOptions, EarlyStopping, Hypothesis, SequenceRules, SpecialTokens};
 use super::model::weights::{self, WeightsLocation};
 use super::model::{Compute, EncodedBatch, MarianModel, Quantize};
 use super::TranslateError;
 
-/// A Marian model with its decoding defaults and special tokens.
+/// A Marian or BART model with its decoding defaults and special tokens.
 #[derive(Debug, Clone)]
 pub struct Engine {
     model: MarianModel,
     config: MarianConfig,
     special: SpecialTokens,
     defaults: DecodeOptions,
+    /// Forced BOS and no-repeat n-grams from the generation settings (BART).
+    rules: SequenceRules,
 }
 
 fn json_token(v: &Option<serde_json::Value>) -> Option<u32> {
@@ -61,12 +63,10 @@ impl Engine {
             Some(p) if p.is_file() => Some(GenerationConfig::from_file(p)?),
             _ => None,
         };
-        let (special, defaults) =
-            Self::decoding_defaults(&config, generation.as_ref()).map_err(|message| {
-                TranslateError::Config {
-                    path: generation_config_path.unwrap_or(config_path).to_path_buf(),
-                    message,
-                }
+        let (special, defaults, rules) = Self::decoding_defaults(&config, generation.as_ref())
+            .map_err(|message| TranslateError::Config {
+                path: generation_config_path.unwrap_or(config_path).to_path_buf(),
+                message,
             })?;
         let tensors = weights::load(&weights_at.path, weights_at.format, device)?;
         // A float16 checkpoint is read as float16: the packer keeps it so (the kernels widen
@@ -84,6 +84,7 @@ impl Engine {
             config,
             special,
             defaults,
+            rules,
         })
     }
 
@@ -93,30 +94,23 @@ impl Engine {
     fn decoding_defaults(
         cfg: &MarianConfig,
         generation: Option<&GenerationConfig>,
-    ) -> Result<(SpecialTokens, DecodeOptions), String> {
-        let base = DecodeOptions::default();
+    ) -> Result<(SpecialTokens, DecodeOptions, SequenceRules), String> {
         let from_config = GenerationConfig {
             num_beams: cfg.num_beams,
             max_length: cfg.max_length,
+            min_length: cfg.min_length,
+            length_penalty: cfg.length_penalty,
+            early_stopping: cfg.early_stopping.clone(),
+            no_repeat_ngram_size: cfg.no_repeat_ngram_size,
             bad_words_ids: cfg.bad_words_ids.clone(),
             forced_eos_token_id: cfg.forced_eos_token_id.map(Into::into),
+            forced_bos_token_id: cfg.forced_bos_token_id,
             ..Default::default()
         };
         let g = generation.unwrap_or(&from_config);
-        let early_stopping = match &g.early_stopping {
-            None => EarlyStopping::Heuristic,
-            Some(v) => EarlyStopping::from_json(v)
-                .ok_or_else(|| format!("early_stopping {v} is not true, false or \"never\""))?,
-        };
-        let options = DecodeOptions {
-            num_beams: g.num_beams.unwrap_or(base.num_beams),
-            length_penalty: g.length_penalty.unwrap_or(base.length_penalty),
-            max_length: g.max_length.unwrap_or(base.max_length),
-            max_new_tokens: g.max_new_tokens,
-            min_length: g.min_length.unwrap_or(base.min_length),
-            early_stopping,
-            renormalize_logits: g.renormalize_logits.unwrap_or(false),
-        };
+        let mut options = DecodeOptions::default();
+        let mut rules = SequenceRules::default();
+        apply_generation(g, &mut options, &mut rules)?;
         let mut bad_words = Vec::new();
         for seq in g.bad_words_ids.iter().flatten() {
             match seq.as_slice() {
@@ -137,15 +131,40 @@ impl Engine {
         };
         let vocab = cfg.vocab_size as u32;
         for (name, id) in [
-            ("eos_token_id", special.eos),
-            ("pad_token_id", special.pad),
-            ("decoder_start_token_id", special.decoder_start),
+            ("eos_token_id", Some(special.eos)),
+            ("pad_token_id", Some(special.pad)),
+            ("decoder_start_token_id", Some(special.decoder_start)),
+            ("forced_eos_token_id", special.forced_eos),
+            ("forced_bos_token_id", rules.forced_bos),
         ] {
-            if id >= vocab {
+            if let Some(id) = id.filter(|&id| id >= vocab) {
                 return Err(format!("{name} {id} is outside the vocabulary ({vocab})"));
             }
         }
-        Ok((special, options))
+        Ok((special, options, rules))
+    }
+
+    /// The decoding settings for summarisation: the model's ([`Engine::default_options`] and
+    /// [`Engine::sequence_rules`]) with `config.json`'s `task_specific_params.summarization`
+    /// over them, as transformers' `pipeline("summarization")` (transformers 4) applied them
+    /// to the generation config. Settings given by the caller go over these.
+    pub fn summarization_defaults(&self) -> Result<(DecodeOptions, SequenceRules), String> {
+        let mut options = self.defaults.clone();
+        let mut rules = self.rules.clone();
+        let task = self
+            .config
+            .task_specific_params
+            .as_ref()
+            .and_then(|t| t.summarization.as_ref());
+        if let Some(g) = task {
+            apply_generation(g, &mut options, &mut rules)?;
+        }
+        Ok((options, rules))
+    }
+
+    /// The sequence-dependent processors the model ships with (forced BOS, no-repeat n-grams).
+    pub fn sequence_rules(&self) -> &SequenceRules {
+        &self.rules
     }
 
     /// The decoding settings the model ships with.
@@ -215,11 +234,72 @@ impl Engine {
             return Ok(Vec::new());
         }
         let encoded = self.encode(batch)?;
-        Ok(decode::generate(
+        Ok(decode::generate_with(
             &self.model,
             &encoded,
             opts,
             &self.special,
+            &self.rules,
         )?)
     }
+
+    /// [`Engine::generate`] with other sequence rules than the model's (a summariser's
+    /// `no_repeat_ngram_size` flag).
+    pub fn generate_with_rules(
+        &self,
+        batch: &[&[u32]],
+        opts: &DecodeOptions,
+        rules: &SequenceRules,
+    ) -> Result<Vec<Hypothesis>, TranslateError> {
+        self.validate(opts)?;
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encoded = self.encode(batch)?;
+        Ok(decode::generate_with(
+            &self.model,
+            &encoded,
+            opts,
+            &self.special,
+            rules,
+        )?)
+    }
+}
+
+/// Sets every decoding setting `g` gives, leaving the others as they are (one layer of
+/// transformers' generation settings over another).
+pub fn apply_generation(
+    g: &GenerationConfig,
+    options: &mut DecodeOptions,
+    rules: &mut SequenceRules,
+) -> Result<(), String> {
+    if let Some(v) = g.num_beams {
+        options.num_beams = v;
+    }
+    if let Some(v) = g.length_penalty {
+        options.length_penalty = v;
+    }
+    if let Some(v) = g.max_length {
+        options.max_length = v;
+    }
+    if let Some(v) = g.max_new_tokens {
+        options.max_new_tokens = Some(v);
+    }
+    if let Some(v) = g.min_length {
+        options.min_length = v;
+    }
+    if let Some(v) = &g.early_stopping {
+        options.early_stopping = EarlyStopping::from_json(v)
+            .ok_or_else(|| format!("early_stopping {v} is not true, false or \"never\""))?;
+    }
+    if let Some(v) = g.renormalize_logits {
+        options.renormalize_logits = v;
+    }
+    if let Some(v) = g.no_repeat_ngram_size {
+        rules.no_repeat_ngram_size = v;
+    }
+    if let Some(v) = g.forced_bos_token_id {
+        rules.forced_bos = Some(v);
+    }
+    Ok(())
 }

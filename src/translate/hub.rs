@@ -8,9 +8,40 @@ use std::path::{Path, PathBuf};
 use hf_hub::api::sync::ApiBuilder;
 use hf_hub::{Cache, Repo, RepoType};
 
-const REQUIRED: [&str; 4] = ["config.json", "source.spm", "target.spm", "vocab.json"];
 const OPTIONAL: [&str; 2] = ["generation_config.json", "tokenizer_config.json"];
 const WEIGHTS: [&str; 2] = ["model.safetensors", "pytorch_model.bin"];
+
+/// Which tokenizer files a model has, by family: Marian's sentencepiece models and
+/// vocabulary, or BART's `tokenizer.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Marian,
+    Bart,
+}
+
+impl Layout {
+    /// The files a model of this layout cannot do without (`config.json` first), weights
+    /// apart.
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            Layout::Marian => &["config.json", "source.spm", "target.spm", "vocab.json"],
+            Layout::Bart => &["config.json", "tokenizer.json"],
+        }
+    }
+}
+
+/// The tokenizer files of a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenizerFiles {
+    Marian {
+        source_spm: PathBuf,
+        target_spm: PathBuf,
+        vocab: PathBuf,
+    },
+    Bpe {
+        tokenizer_json: PathBuf,
+    },
+}
 
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,9 +88,7 @@ pub struct ModelFiles {
     pub config: PathBuf,
     pub generation_config: Option<PathBuf>,
     pub weights: WeightsFile,
-    pub source_spm: PathBuf,
-    pub target_spm: PathBuf,
-    pub vocab: PathBuf,
+    pub tokenizer: TokenizerFiles,
     pub tokenizer_config: Option<PathBuf>,
 }
 
@@ -145,24 +174,44 @@ pub fn cached_file(cache_dir: &Path, repo: &str, revision: &str, file: &str) -> 
     path.exists().then_some(path)
 }
 
-/// Resolves a model to local files, downloading what is missing (unless offline).
+/// Resolves a translation (Marian) model to local files, downloading what is missing (unless
+/// offline).
 pub fn resolve(source: &ModelSource, opts: &HubOptions) -> Result<ModelFiles, ModelError> {
+    resolve_layout(source, opts, Layout::Marian)
+}
+
+/// [`resolve`] for a model of the given layout.
+pub fn resolve_layout(
+    source: &ModelSource,
+    opts: &HubOptions,
+    layout: Layout,
+) -> Result<ModelFiles, ModelError> {
     match source {
-        ModelSource::Dir(dir) => resolve_dir(dir),
-        ModelSource::Hub { repo, revision } => resolve_hub(repo, revision, opts),
+        ModelSource::Dir(dir) => resolve_dir(dir, layout),
+        ModelSource::Hub { repo, revision } => resolve_hub(repo, revision, opts, layout),
     }
 }
 
 /// Downloads every file the model needs into the cache (for offline runs later).
 pub fn fetch(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFiles, ModelError> {
+    fetch_layout(repo, revision, opts, Layout::Marian)
+}
+
+/// [`fetch`] for a model of the given layout.
+pub fn fetch_layout(
+    repo: &str,
+    revision: &str,
+    opts: &HubOptions,
+    layout: Layout,
+) -> Result<ModelFiles, ModelError> {
     let online = HubOptions {
         offline: false,
         ..opts.clone()
     };
-    resolve_hub(repo, revision, &online)
+    resolve_hub(repo, revision, &online, layout)
 }
 
-fn resolve_dir(dir: &Path) -> Result<ModelFiles, ModelError> {
+fn resolve_dir(dir: &Path, layout: Layout) -> Result<ModelFiles, ModelError> {
     if !dir.is_dir() {
         return Err(ModelError::NotADir {
             dir: dir.to_path_buf(),
@@ -189,25 +238,30 @@ fn resolve_dir(dir: &Path) -> Result<ModelFiles, ModelError> {
             place: dir.display().to_string(),
         });
     };
-    Ok(ModelFiles {
-        id: dir.display().to_string(),
-        revision: None,
-        config: required(REQUIRED[0])?,
-        generation_config: optional(OPTIONAL[0]),
+    for f in layout.required() {
+        required(f)?;
+    }
+    Ok(files_from(
+        &dir.display().to_string(),
+        None,
+        layout,
+        &optional,
         weights,
-        source_spm: required(REQUIRED[1])?,
-        target_spm: required(REQUIRED[2])?,
-        vocab: required(REQUIRED[3])?,
-        tokenizer_config: optional(OPTIONAL[1]),
-    })
+    ))
 }
 
-fn resolve_hub(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFiles, ModelError> {
+fn resolve_hub(
+    repo: &str,
+    revision: &str,
+    opts: &HubOptions,
+    layout: Layout,
+) -> Result<ModelFiles, ModelError> {
+    let required = layout.required();
     let cached = |f: &str| cached_file(&opts.cache_dir, repo, revision, f);
     let all_cached =
-        REQUIRED.iter().all(|f| cached(f).is_some()) && WEIGHTS.iter().any(|f| cached(f).is_some());
+        required.iter().all(|f| cached(f).is_some()) && WEIGHTS.iter().any(|f| cached(f).is_some());
     if opts.offline || all_cached {
-        let missing = REQUIRED
+        let missing = required
             .iter()
             .find(|f| cached(f).is_none())
             .map(|f| f.to_string())
@@ -223,7 +277,8 @@ fn resolve_hub(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFil
                 cache: opts.cache_dir.clone(),
             });
         }
-        return Ok(files_from(repo, revision, &cached));
+        let weights = cached_weights(&cached);
+        return Ok(files_from(repo, Some(revision), layout, &cached, weights));
     }
 
     let download_error = |file: &str, cause: String| ModelError::Download {
@@ -255,7 +310,7 @@ fn resolve_hub(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFil
         .ok_or_else(|| ModelError::NoWeights {
             place: format!("model {repo}@{revision}"),
         })?;
-    let wanted = REQUIRED
+    let wanted = required
         .iter()
         .chain(OPTIONAL.iter().filter(|f| has(f)))
         .chain(std::iter::once(weights));
@@ -266,31 +321,54 @@ fn resolve_hub(repo: &str, revision: &str, opts: &HubOptions) -> Result<ModelFil
                 .map_err(|e| download_error(f, e.to_string()))?;
         }
     }
-    let found = |f: &str| cached(f);
-    let mut files = files_from(repo, revision, &found);
     // Prefer the format the repository lists, even if another one is cached.
-    files.weights = match *weights {
-        "model.safetensors" => WeightsFile::Safetensors(found(weights).expect("downloaded")),
-        _ => WeightsFile::Pytorch(found(weights).expect("downloaded")),
+    let weights_file = match *weights {
+        "model.safetensors" => WeightsFile::Safetensors(cached(weights).expect("downloaded")),
+        _ => WeightsFile::Pytorch(cached(weights).expect("downloaded")),
     };
-    Ok(files)
+    Ok(files_from(
+        repo,
+        Some(revision),
+        layout,
+        &cached,
+        weights_file,
+    ))
 }
 
-/// Builds the file set from a lookup that has every required file.
-fn files_from(repo: &str, revision: &str, lookup: &dyn Fn(&str) -> Option<PathBuf>) -> ModelFiles {
-    let weights = match lookup(WEIGHTS[0]) {
+/// The cached weights, safetensors preferred.
+fn cached_weights(lookup: &dyn Fn(&str) -> Option<PathBuf>) -> WeightsFile {
+    match lookup(WEIGHTS[0]) {
         Some(p) => WeightsFile::Safetensors(p),
         None => WeightsFile::Pytorch(lookup(WEIGHTS[1]).unwrap_or_default()),
+    }
+}
+
+/// Builds the file set from a lookup that has every required file of `layout`.
+fn files_from(
+    id: &str,
+    revision: Option<&str>,
+    layout: Layout,
+    lookup: &dyn Fn(&str) -> Option<PathBuf>,
+    weights: WeightsFile,
+) -> ModelFiles {
+    let file = |f: &str| lookup(f).unwrap_or_default();
+    let tokenizer = match layout {
+        Layout::Marian => TokenizerFiles::Marian {
+            source_spm: file("source.spm"),
+            target_spm: file("target.spm"),
+            vocab: file("vocab.json"),
+        },
+        Layout::Bart => TokenizerFiles::Bpe {
+            tokenizer_json: file("tokenizer.json"),
+        },
     };
     ModelFiles {
-        id: repo.to_string(),
-        revision: Some(revision.to_string()),
-        config: lookup(REQUIRED[0]).unwrap_or_default(),
+        id: id.to_string(),
+        revision: revision.map(str::to_string),
+        config: file("config.json"),
         generation_config: lookup(OPTIONAL[0]),
         weights,
-        source_spm: lookup(REQUIRED[1]).unwrap_or_default(),
-        target_spm: lookup(REQUIRED[2]).unwrap_or_default(),
-        vocab: lookup(REQUIRED[3]).unwrap_or_default(),
+        tokenizer,
         tokenizer_config: lookup(OPTIONAL[1]),
     }
 }

@@ -17,16 +17,18 @@ pub mod fit;
 pub mod hub;
 pub mod model;
 pub mod presets;
+pub mod summarizer;
 pub mod tokenizer;
 pub mod translator;
 
 use std::path::{Path, PathBuf};
 
 pub use batch::BatchPolicy;
-pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SpecialTokens};
+pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SequenceRules, SpecialTokens};
 pub use engine::Engine;
 pub use hub::{ModelFiles, ModelSource};
 pub use model::{Compute, Isa, Quantize};
+pub use summarizer::{Summarizer, Summary, SummaryOptions};
 pub use translator::{BatchReport, Translation, Translator};
 
 /// Everything that can go wrong between a model's files and a translation. Every message

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::batch::{self, BatchPolicy};
 use super::fit;
-use super::hub::{self, ModelFiles, ModelSource};
+use super::hub::{self, ModelFiles, ModelSource, TokenizerFiles};
 use super::model::weights;
 use super::tokenizer::MarianTokenizer;
 use super::{Compute, DecodeOptions, Engine, Hypothesis, Quantize, TranslateError};
@@ -85,13 +85,23 @@ impl Translator {
             device,
             compute,
         )?;
-        let tokenizer =
-            MarianTokenizer::from_files(&files.source_spm, &files.target_spm, &files.vocab)?;
+        let TokenizerFiles::Marian {
+            source_spm,
+            target_spm,
+            vocab,
+        } = &files.tokenizer
+        else {
+            return Err(TranslateError::Unsupported {
+                path: files.config.clone(),
+                message: "a translation model needs Marian's tokenizer files".into(),
+            });
+        };
+        let tokenizer = MarianTokenizer::from_files(source_spm, target_spm, vocab)?;
         if tokenizer.eos_id() != engine.special_tokens().eos
             || tokenizer.pad_id() != engine.special_tokens().pad
         {
             return Err(TranslateError::Config {
-                path: files.vocab.clone(),
+                path: vocab.clone(),
                 message: format!(
                     "vocab.json has </s>={} and <pad>={} but the model config says eos={} and pad={}",
                     tokenizer.eos_id(),

@@ -32,7 +32,7 @@ pub(super) fn search(
     let mut cur_len = 1;
     while !active.is_empty() {
         let (logits, vocab) = model.decode_step_host(state, &feed)?;
-        let winners = rules.row_winners(logits, vocab, cur_len);
+        let winners = rules.row_winners(logits, vocab, cur_len, &active);
         let mut survivors = Survivors::with_capacity(active.len());
         for (pos, mut sentence) in active.into_iter().enumerate() {
             let rows = &winners[pos * rules.beams..(pos + 1) * rules.beams];
@@ -86,10 +86,23 @@ impl<'a> Rules<'a> {
 
     /// Each row's best continuations as (processed log-probability, token), best first. Rows
     /// are independent: the vocabulary-sized passes are spread over the cores.
-    fn row_winners(&self, logits: &[f32], vocab: usize, cur_len: usize) -> Vec<Vec<(f32, u32)>> {
+    /// `active` gives each row's tokens so far (row = sentence × beams + beam), which
+    /// sequence-dependent processors (no repeated n-grams) read.
+    fn row_winners(
+        &self,
+        logits: &[f32],
+        vocab: usize,
+        cur_len: usize,
+        active: &[SentenceBeams],
+    ) -> Vec<Vec<(f32, u32)>> {
         logits
             .par_chunks(vocab)
-            .map(|row| self.processors.best_log_probs(row, cur_len, self.keep_k()))
+            .enumerate()
+            .map(|(r, row)| {
+                let history = &active[r / self.beams].running[r % self.beams].tokens;
+                self.processors
+                    .best_log_probs(row, cur_len, history, self.keep_k())
+            })
             .collect()
     }
 

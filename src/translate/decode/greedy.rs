@@ -24,7 +24,8 @@ pub(super) fn search(
         // Each row's choice is independent: spread the vocabulary-sized passes over the cores.
         let picks: Vec<(u32, f32)> = logits
             .par_chunks(vocab)
-            .map(|row| processors.greedy_pick(row, cur_len))
+            .zip(active.par_iter())
+            .map(|(row, sentence)| processors.greedy_pick(row, cur_len, &sentence.tokens))
             .collect();
         let before = active.len();
         let mut kept_rows = Vec::with_capacity(before);

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 mod beam;
 mod greedy;
 pub(crate) mod logits;
+mod rules;
+
+pub use rules::SequenceRules;
 
 use crate::translate::model::{EncodedBatch, MarianModel};
 
@@ -166,14 +169,19 @@ enum Processor {
     BadWords { words: Vec<u32>, eos: u32 },
     /// `MinLengthLogitsProcessor`: no EOS while the sequence is shorter than `min_length`.
     MinLength { eos: u32, min_length: usize },
+    /// `NoRepeatNGramLogitsProcessor` and `ForcedBOSTokenLogitsProcessor` (BART): they read
+    /// the row's tokens so far.
+    Sequence(SequenceRules),
     /// `ForcedEOSTokenLogitsProcessor`: `token` at the last position the length limit allows.
     ForcedEos { token: u32, max_length: usize },
 }
 
 impl Processor {
-    /// Adds the tokens this processor bans at length `cur_len` to `banned`.
-    fn ban(&self, cur_len: usize, banned: &mut Vec<u32>) {
+    /// Adds the tokens this processor bans at length `cur_len` to `banned`; `start` and
+    /// `history` are the row's decoder start token and its tokens generated so far.
+    fn ban(&self, cur_len: usize, start: u32, history: &[u32], banned: &mut Vec<u32>) {
         match *self {
+            Self::Sequence(ref rules) => rules.banned_ngrams(start, history, banned),
             Self::BadWords { ref words, eos } => {
                 banned.extend(words.iter().copied().filter(|&t| t != eos))
             }
@@ -186,6 +194,7 @@ impl Processor {
     fn force(&self, cur_len: usize) -> Option<u32> {
         match *self {
             Self::ForcedEos { token, max_length } if cur_len + 1 == max_length => Some(token),
+            Self::Sequence(ref rules) => rules.forced(cur_len),
             _ => None,
         }
     }
@@ -198,12 +207,19 @@ struct Processors {
     list: Vec<Processor>,
     /// Greedy search's pick when every token is banned.
     eos: u32,
+    /// The decoder start token, which n-gram bans count as part of every sequence.
+    start: u32,
     max_length: usize,
     renormalize: bool,
 }
 
 impl Processors {
-    fn new(special: &SpecialTokens, opts: &DecodeOptions, max_length: usize) -> Self {
+    fn new(
+        special: &SpecialTokens,
+        opts: &DecodeOptions,
+        rules: &SequenceRules,
+        max_length: usize,
+    ) -> Self {
         let eos = special.eos;
         let mut list = vec![
             Processor::BadWords {
@@ -215,22 +231,28 @@ impl Processors {
                 min_length: opts.min_length,
             },
         ];
+        if *rules != SequenceRules::default() {
+            // Before forced EOS: at the length limit EOS wins, as in transformers.
+            list.push(Processor::Sequence(rules.clone()));
+        }
         if let Some(token) = special.forced_eos {
             list.push(Processor::ForcedEos { token, max_length });
         }
         Self {
             list,
             eos,
+            start: special.decoder_start,
             max_length,
             renormalize: opts.renormalize_logits,
         }
     }
 
-    /// The tokens banned at this length, ascending.
-    fn banned_now(&self, cur_len: usize) -> Vec<u32> {
+    /// The tokens banned at this length after `history` (the row's generated tokens),
+    /// ascending.
+    fn banned_now(&self, cur_len: usize, history: &[u32]) -> Vec<u32> {
         let mut banned = Vec::new();
         for p in &self.list {
-            p.ban(cur_len, &mut banned);
+            p.ban(cur_len, self.start, history, &mut banned);
         }
         banned.sort_unstable();
         banned.dedup();
@@ -252,11 +274,11 @@ impl Processors {
     /// Computed in one streaming pass over the row ([`logits::summarize`]), never
     /// materialising the processed row; the choice is exact, the log-probability equal to the
     /// reference's up to summation order.
-    fn greedy_pick(&self, raw: &[f32], cur_len: usize) -> (u32, f32) {
+    fn greedy_pick(&self, raw: &[f32], cur_len: usize, history: &[u32]) -> (u32, f32) {
         if let Some(eos) = self.forced(cur_len) {
             return (eos, 0.0);
         }
-        let banned = self.banned_now(cur_len);
+        let banned = self.banned_now(cur_len, history);
         let allowed = |t: usize| !banned.contains(&(t as u32));
         // The first maximum among allowed tokens (banned ones are -inf in the reference), and
         // Σ exp over the allowed tokens.
@@ -308,7 +330,13 @@ impl Processors {
     /// token) pairs, best first (ties to the lower token id), where the processed
     /// log-probabilities are `log_softmax`, then the processors, then (optionally)
     /// `log_softmax` again — computed only for the winners.
-    fn best_log_probs(&self, raw: &[f32], cur_len: usize, k: usize) -> Vec<(f32, u32)> {
+    fn best_log_probs(
+        &self,
+        raw: &[f32],
+        cur_len: usize,
+        history: &[u32],
+        k: usize,
+    ) -> Vec<(f32, u32)> {
         if let Some(eos) = self.forced(cur_len) {
             // Everything else is -inf; the reference's top-k then takes the lowest ids.
             let mut out = vec![(0.0, eos)];
@@ -320,7 +348,7 @@ impl Processors {
             );
             return out;
         }
-        let banned = self.banned_now(cur_len);
+        let banned = self.banned_now(cur_len, history);
         let allowed = |t: usize| !banned.contains(&(t as u32));
         let summary = logits::summarize(raw, k, |t| !allowed(t));
         let (max, lse) = (summary.max, summary.exp_sum.ln());
@@ -360,8 +388,20 @@ pub fn generate(
     opts: &DecodeOptions,
     special: &SpecialTokens,
 ) -> Result<Vec<Hypothesis>> {
+    generate_with(model, encoded, opts, special, &SequenceRules::default())
+}
+
+/// [`generate`] with the sequence-dependent processors `rules` (BART's forced BOS and
+/// no-repeat n-grams).
+pub fn generate_with(
+    model: &MarianModel,
+    encoded: &EncodedBatch,
+    opts: &DecodeOptions,
+    special: &SpecialTokens,
+    rules: &SequenceRules,
+) -> Result<Vec<Hypothesis>> {
     let max_length = opts.effective_max_length().min(model.max_positions() + 1);
-    let processors = Processors::new(special, opts, max_length);
+    let processors = Processors::new(special, opts, rules, max_length);
     let mut state = model.start_decoding(encoded)?;
     if opts.num_beams <= 1 {
         greedy::search(model, &mut state, &processors, special)

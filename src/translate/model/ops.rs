@@ -49,10 +49,23 @@ impl Norm {
             .for_each(|(row, res)| self.row(row, res));
     }
 
+    /// `x ← LayerNorm(x)`, row by row (BART's `layernorm_embedding`).
+    pub fn normalize(&self, x: &mut [f32]) {
+        let dim = self.weight.len();
+        assert_eq!(x.len() % dim, 0, "rows of {dim} values");
+        x.par_chunks_mut(dim)
+            .with_min_len(ROWS_PER_TASK)
+            .for_each(|row| self.normalize_row(row));
+    }
+
     fn row(&self, row: &mut [f32], residual: &[f32]) {
         for (v, &r) in row.iter_mut().zip(residual) {
             *v += r;
         }
+        self.normalize_row(row);
+    }
+
+    fn normalize_row(&self, row: &mut [f32]) {
         let n = row.len() as f32;
         let mean = lane_sum(row, |v| v) / n;
         let var = lane_sum(row, |v| (v - mean) * (v - mean)) / n;

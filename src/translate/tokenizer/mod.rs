@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+pub mod bpe;
 pub mod spm;
 
 use spm::{SentencePiece, SPACE};

@@ -1,0 +1,111 @@
+//! `nashra summarize`: one English document per line in, one abstractive summary per line out,
+//! in order (a BART model; see `nashra::translate::summarizer`).
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::model_args::{configure_threads, EngineArgs, ModelArgs};
+use crate::fsutil::write_atomic;
+use crate::translate::hub::HubOptions;
+use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, SummaryOptions};
+
+/// The model `nashra summarize` runs without `--model`/`--model-dir`: the `summary-fast`
+/// preset where one exists, else its repository.
+const DEFAULT_MODEL: &str = "sshleifer/distilbart-cnn-12-6";
+
+/// Summarise English documents, one per line (stdin to stdout by default).
+#[derive(Debug, clap::Args)]
+pub struct SummarizeArgs {
+    /// Read English documents (one per line) from this file instead of stdin
+    #[arg(long, short, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Write summaries (one per line) to this file (atomically) instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Documents per model batch
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub batch_size: usize,
+    /// No n-gram of this size occurs twice in a summary (0: off) [default: the model's, 3 for
+    /// the CNN models]
+    #[arg(long, value_name = "N")]
+    pub no_repeat_ngram_size: Option<usize>,
+    /// Model, decoding and thread flags as for `translate`; --model defaults to
+    /// sshleifer/distilbart-cnn-12-6 (the `summary-fast` preset)
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Where the summariser comes from: `--model-dir`, `--model`, else the default model.
+fn source(model: &ModelArgs) -> ModelSource {
+    if model.model_dir.is_some() || model.model.is_some() {
+        return model.source();
+    }
+    let name = presets::find("summary-fast").map_or(DEFAULT_MODEL, |_| "summary-fast");
+    presets::source(Some(name), model.revision.as_deref())
+}
+
+/// Finds (downloading if needed) and loads the summariser the flags name.
+pub fn load(model: &ModelArgs) -> anyhow::Result<Summarizer> {
+    let compute = Compute::select(model.quantize.unwrap_or_default())?;
+    let source = source(model);
+    Summarizer::new(&source, &HubOptions::from_env(), compute)
+        .with_context(|| format!("loading summarisation model {source:?}"))
+}
+
+fn read_input(input: &Option<PathBuf>) -> anyhow::Result<String> {
+    let mut text = String::new();
+    match input {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not UTF-8 text (invalid byte at offset {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
+        }
+        None => {
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading stdin (not UTF-8 text?)")?;
+        }
+    }
+    Ok(text)
+}
+
+pub fn execute(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
+    configure_threads(args.engine.threads)?;
+    let text = read_input(&args.input)?;
+    let summarizer = load(&args.engine.model)?;
+    let defaults = summarizer.default_options();
+    let mut opts = SummaryOptions {
+        decode: args.engine.decode.apply(&defaults.decode),
+        rules: defaults.rules.clone(),
+    };
+    if let Some(n) = args.no_repeat_ngram_size {
+        opts.rules.no_repeat_ngram_size = n;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let summaries =
+        summarizer.summarize(&lines, &opts, &BatchPolicy::sentences(args.batch_size))?;
+    let mut out = String::new();
+    for s in &summaries {
+        // A summary is one line of output (a newline inside one would shift every later
+        // line), stripped as ../shared/bench/golden_bart.py writes transformers' summaries.
+        out.push_str(s.text.replace(['\n', '\r'], " ").trim());
+        out.push('\n');
+    }
+    match &args.output {
+        Some(path) => write_atomic(path, out.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout()
+            .write_all(out.as_bytes())
+            .context("writing stdout")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

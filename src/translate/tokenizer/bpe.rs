@@ -1,0 +1,136 @@
+//! BART's tokenizer: byte-level BPE read from the repository's `tokenizer.json` by the
+//! `tokenizers` crate (the Rust library under transformers' fast tokenizers, so the pieces are
+//! its own), wrapped to behave like transformers' `BartTokenizer` (v5):
+//!
+//! - encoding: `<s>` + the text's tokens + `</s>`, truncated to the model's positions by
+//!   cutting the text's tokens at the end (transformers' `truncation=True,
+//!   max_length=model_max_length`, right side, which keeps both special tokens);
+//! - decoding (`skip_special_tokens=True`): special tokens dropped, bytes joined back into
+//!   text. transformers 5 skips `clean_up_tokenization_spaces` for BPE tokenizers unless
+//!   `clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output` is also set in
+//!   `tokenizer_config.json`; so does this.
+
+use std::path::Path;
+
+use super::TokenizerError;
+
+/// The tokenizer of a BART model.
+#[derive(Clone)]
+pub struct BpeTokenizer {
+    inner: tokenizers::Tokenizer,
+    bos: u32,
+    eos: u32,
+    pad: u32,
+    clean_up: bool,
+}
+
+impl std::fmt::Debug for BpeTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BpeTokenizer")
+            .field("vocab", &self.inner.get_vocab_size(true))
+            .finish()
+    }
+}
+
+fn invalid(path: &Path, message: impl std::fmt::Display) -> TokenizerError {
+    TokenizerError::Invalid {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+impl BpeTokenizer {
+    /// Loads `tokenizer.json`, reading `tokenizer_config.json` (when given) for its clean-up
+    /// flags. `<s>`, `</s>` and `<pad>` must be in the vocabulary.
+    pub fn from_files(
+        tokenizer_json: &Path,
+        tokenizer_config: Option<&Path>,
+    ) -> Result<Self, TokenizerError> {
+        let bytes = std::fs::read(tokenizer_json).map_err(|source| TokenizerError::Read {
+            path: tokenizer_json.to_path_buf(),
+            source,
+        })?;
+        let inner = tokenizers::Tokenizer::from_bytes(&bytes)
+            .map_err(|e| invalid(tokenizer_json, format!("not a tokenizer.json ({e})")))?;
+        let id = |token: &str| {
+            inner
+                .token_to_id(token)
+                .ok_or_else(|| invalid(tokenizer_json, format!("no {token} token")))
+        };
+        let (bos, eos, pad) = (id("<s>")?, id("</s>")?, id("<pad>")?);
+        let clean_up = match tokenizer_config.filter(|p| p.is_file()) {
+            Some(path) => {
+                let bytes = std::fs::read(path).map_err(|source| TokenizerError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| invalid(path, format!("invalid JSON ({e})")))?;
+                let flag = |k: &str| v.get(k).and_then(|b| b.as_bool()) == Some(true);
+                flag("clean_up_tokenization_spaces")
+                    && flag(
+                        "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output",
+                    )
+            }
+            None => false,
+        };
+        Ok(Self {
+            inner,
+            bos,
+            eos,
+            pad,
+            clean_up,
+        })
+    }
+
+    pub fn eos_id(&self) -> u32 {
+        self.eos
+    }
+
+    pub fn pad_id(&self) -> u32 {
+        self.pad
+    }
+
+    /// The ids of `text`, `<s>` first and `</s>` last, at most `max_tokens` of them (at least
+    /// the two special tokens).
+    pub fn encode(&self, text: &str, max_tokens: usize) -> Vec<u32> {
+        let encoding = self
+            .inner
+            .encode(text, false)
+            .expect("byte-level BPE encodes any text");
+        let body = encoding.get_ids();
+        let keep = body.len().min(max_tokens.saturating_sub(2));
+        let mut ids = Vec::with_capacity(keep + 2);
+        ids.push(self.bos);
+        ids.extend_from_slice(&body[..keep]);
+        ids.push(self.eos);
+        ids
+    }
+
+    /// The text of generated ids, special tokens skipped.
+    pub fn decode(&self, ids: &[u32]) -> String {
+        let text = self
+            .inner
+            .decode(ids, true)
+            .expect("ids from the model's own vocabulary decode");
+        if self.clean_up {
+            clean_up_tokenization(&text)
+        } else {
+            text
+        }
+    }
+}
+
+/// transformers' `clean_up_tokenization`: spaces before punctuation and English contractions.
+fn clean_up_tokenization(text: &str) -> String {
+    text.replace(" .", ".")
+        .replace(" ?", "?")
+        .replace(" !", "!")
+        .replace(" ,", ",")
+        .replace(" ' ", "'")
+        .replace(" n't", "n't")
+        .replace(" 'm", "'m")
+        .replace(" 's", "'s")
+        .replace(" 've", "'ve")
+        .replace(" 're", "'re")
+}
