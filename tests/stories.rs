@@ -210,19 +210,8 @@ fn index_of_two_reports(toll_b: &str) -> serde_json::Value {
     let input = dir.path().join("two.jsonl");
     std::fs::write(&input, two_reports(toll_b)).unwrap();
     let out = dir.path().join("out");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nashra"))
-        .arg("run")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .arg("--model-dir")
-        .arg(root().join("tests/fixtures/models/copy"))
-        .args(["--beam", "2", "--max-length", "40", "--quiet"])
-        .env_remove("NASHRA_SUMMARY_SENTENCES")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = common::run(&input, &out, &[]);
+    common::assert_success(&o);
     serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap()).unwrap()
 }
 
