@@ -200,10 +200,13 @@ fn nashra(item: &Item) -> Vec<usize> {
     )
 }
 
+/// A summarizer under test: the chosen sentences of an item.
+type System = dyn Fn(&Item) -> Vec<usize>;
+
 #[test]
 fn summarizer_beats_the_lead_on_easc_dev() {
     let items = load();
-    let systems: [(&str, &dyn Fn(&Item) -> Vec<usize>); 4] = [
+    let systems: [(&str, &System); 4] = [
         ("nashra", &nashra),
         ("LEAD-3", &|it: &Item| baseline::lead(it.sentences.len(), K)),
         ("TextRank-3", &|it: &Item| {
