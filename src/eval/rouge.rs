@@ -506,9 +506,10 @@ mod tests {
         let r = vec![toks(&["a", "b", "c"]), toks(&["a", "d"])];
         let h = vec![toks(&["a", "b"]), toks(&["c", "a"])];
         let s = lsum_score(&r, &h);
-        // Sentence 1: union of LCS {a,b} and {c} or {a}… = a b c → 3 hits; sentence 2: "a"
-        // is used up on the hypothesis side once per occurrence (two a's) → 1 more hit.
-        assert!((s.recall - 4.0 / 5.0).abs() < 1e-12, "{s:?}");
+        // rouge-score's _summary_level_lcs gives P 3/4, R 3/5: sentence 1's union of LCSs is
+        // {a, b} (the tie rule reads "a", not "c", out of [c, a]); sentence 2 adds one "a".
+        assert!((s.recall - 3.0 / 5.0).abs() < 1e-12, "{s:?}");
+        assert!((s.precision - 3.0 / 4.0).abs() < 1e-12, "{s:?}");
     }
 
     #[test]
