@@ -96,7 +96,7 @@ fn item(name: &str) -> Item {
     let (corpus_title, page) = unwrap(&String::from_utf8(raw.bytes.clone()).unwrap());
     raw.bytes = page.into_bytes();
     let article = structure(&decode(&raw)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let mut title = corpus_title.map(|t| nashra::clean::normalize::normalize(&t));
+    let mut title = corpus_title.map(|t| nashra::text::normalize::normalize(&t));
     let mut sentences = Vec::new();
     for b in &article.blocks {
         match b.kind {

@@ -10,7 +10,7 @@
 //! list of passes, each in [`passes`] with its own tests.
 
 pub mod label;
-pub(crate) mod lines;
+mod lines;
 pub mod metadata;
 mod passes;
 mod shapes;
