@@ -27,7 +27,6 @@ pub enum Budget {
     Words(usize),
 }
 
-
 /// Words of a sentence for comparison: folded, the conjunction و and the article ال stripped,
 /// stopwords and one-letter words dropped.
 fn terms(sentence: &str) -> Vec<String> {

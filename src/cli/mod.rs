@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod bench;
 pub mod clean;
 pub mod eval;
+mod line_io;
 pub mod merge;
 pub mod model_args;
 pub mod models;

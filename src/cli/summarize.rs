@@ -1,14 +1,13 @@
 //! `nashra summarize`: one English document per line in, one abstractive summary per line out,
 //! in order (a BART model; see `nashra::translate::summarizer`).
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::line_io::{read_input, write_output};
 use super::model_args::{configure_threads, EngineArgs, ModelArgs};
-use crate::fsutil::write_atomic;
 use crate::translate::hub::HubOptions;
 use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, SummaryOptions};
 
@@ -55,29 +54,6 @@ pub fn load(model: &ModelArgs) -> anyhow::Result<Summarizer> {
         .with_context(|| format!("loading summarisation model {source:?}"))
 }
 
-fn read_input(input: &Option<PathBuf>) -> anyhow::Result<String> {
-    let mut text = String::new();
-    match input {
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            text = String::from_utf8(bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: not UTF-8 text (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                )
-            })?;
-        }
-        None => {
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading stdin (not UTF-8 text?)")?;
-        }
-    }
-    Ok(text)
-}
-
 pub fn execute(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     configure_threads(args.engine.threads)?;
     let text = read_input(&args.input)?;
@@ -96,16 +72,10 @@ pub fn execute(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     for s in &summaries {
         // A summary is one line of output (a newline inside one would shift every later
-        // line), stripped as ../shared/bench/golden_bart.py writes transformers' summaries.
+        // line), stripped as the reference's golden files store transformers' summaries.
         out.push_str(s.text.replace(['\n', '\r'], " ").trim());
         out.push('\n');
     }
-    match &args.output {
-        Some(path) => write_atomic(path, out.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout()
-            .write_all(out.as_bytes())
-            .context("writing stdout")?,
-    }
+    write_output(&args.output, &out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,11 @@
 //! `nashra translate`: one Arabic line in, one English line out, in order.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 
+use super::line_io::{read_input, write_output};
 use super::model_args::{configure_threads, EngineArgs};
-use crate::fsutil::write_atomic;
 use crate::translate::BatchPolicy;
 
 /// Translate text line by line (stdin to stdout by default).
@@ -31,25 +29,7 @@ pub struct TranslateArgs {
 
 pub fn execute(args: TranslateArgs) -> anyhow::Result<ExitCode> {
     configure_threads(args.engine.threads)?;
-    let mut text = String::new();
-    match &args.input {
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            text = String::from_utf8(bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: not UTF-8 text (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                )
-            })?;
-        }
-        None => {
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading stdin (not UTF-8 text?)")?;
-        }
-    }
+    let text = read_input(&args.input)?;
     let translator = args.engine.model.load()?;
     let opts = args
         .engine
@@ -66,12 +46,6 @@ pub fn execute(args: TranslateArgs) -> anyhow::Result<ExitCode> {
         out.push_str(&t.text);
         out.push('\n');
     }
-    match &args.output {
-        Some(path) => write_atomic(path, out.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout()
-            .write_all(out.as_bytes())
-            .context("writing stdout")?,
-    }
+    write_output(&args.output, &out)?;
     Ok(ExitCode::SUCCESS)
 }

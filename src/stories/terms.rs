@@ -5,7 +5,6 @@ use crate::text::normalize::fold_for_matching;
 use crate::text::stem::light_stem;
 use crate::text::stopwords::STORY_STOPWORDS as STOPWORDS;
 
-
 /// The content terms of a text, in order: folded Arabic words light-stemmed, Latin words
 /// lower-cased, numbers of two or more digits as `#n`; stopwords and one-letter words dropped.
 pub fn terms(text: &str) -> Vec<String> {

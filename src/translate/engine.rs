@@ -229,18 +229,7 @@ impl Engine {
         batch: &[&[u32]],
         opts: &DecodeOptions,
     ) -> Result<Vec<Hypothesis>, TranslateError> {
-        self.validate(opts)?;
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        let encoded = self.encode(batch)?;
-        Ok(decode::generate_with(
-            &self.model,
-            &encoded,
-            opts,
-            &self.special,
-            &self.rules,
-        )?)
+        self.generate_with_rules(batch, opts, &self.rules)
     }
 
     /// [`Engine::generate`] with other sequence rules than the model's (a summariser's
