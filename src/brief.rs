@@ -67,6 +67,41 @@ pub struct DroppedLine {
     pub text: String,
 }
 
+/// An English summary written by a model (BART), sentence by sentence, with every number,
+/// date and name it states that the article does not support (see
+/// `summarize::faithfulness`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineSummary {
+    /// The model that wrote it: repository id, and `@revision` when known.
+    pub model: String,
+    /// The sentences shown, in order.
+    pub sentences: Vec<CheckedSentence>,
+    /// Every claim of the summary the article does not support, in order (`"15 soldiers"`),
+    /// those of removed sentences included.
+    pub unsupported: Vec<String>,
+    /// Sentences left out because they state what the article does not support
+    /// (`--summary-check drop`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<CheckedSentence>,
+    /// Whether the article was longer than the model reads, so only its start was summarised.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// One sentence of a machine summary and the claims in it the article does not support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedSentence {
+    pub en: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<String>,
+}
+
+impl CheckedSentence {
+    pub fn is_supported(&self) -> bool {
+        self.unsupported.is_empty()
+    }
+}
+
 /// Which model translated the brief.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {
@@ -128,6 +163,10 @@ pub struct Brief {
     pub headline: String,
     /// The summary sentences, in article order.
     pub summary: Vec<Pair>,
+    /// A summary written by an abstractive model (`nashra run --summary abstractive|both`),
+    /// checked against the article; absent when only key sentences were asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_summary: Option<MachineSummary>,
     pub sections: Vec<Section>,
     pub dropped: Vec<DroppedLine>,
     pub model: ModelInfo,

@@ -11,6 +11,7 @@
 //! not say the same thing twice. Deterministic: ties go to the earlier sentence.
 
 pub mod baseline;
+pub mod faithfulness;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -63,6 +63,18 @@ const WEEKDAYS: [&str; 7] = [
     "الجمعه",
 ];
 
+/// The number of a month named by one word (after [`fold_for_matching`]): every regional
+/// series and English; two-word names (`كانون الثاني`) are not single words and give `None`.
+pub fn month_number(folded_word: &str) -> Option<u32> {
+    let w = folded_word
+        .strip_prefix('و')
+        .filter(|w| w.chars().count() > 2);
+    MONTHS
+        .iter()
+        .find(|(name, _)| *name == folded_word || Some(*name) == w)
+        .map(|&(_, m)| m)
+}
+
 fn valid(y: u32, m: u32, d: u32) -> Option<String> {
     // 1 January 1970 is the Unix epoch a CMS prints when it has no date: not a date.
     let epoch = (y, m, d) == (1970, 1, 1);

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::brief::{Brief, Pair, LOW_CONFIDENCE_LOGPROB};
+use crate::brief::{Brief, CheckedSentence, MachineSummary, Pair, LOW_CONFIDENCE_LOGPROB};
 
 /// Escapes text for HTML element content and quoted attribute values. Five replacements do
 /// not justify a dependency.
@@ -101,6 +101,70 @@ fn pair_row(out: &mut String, class: &str, p: &Pair) {
     );
 }
 
+/// The style of the machine-summary box (added to a brief only when it has one).
+const MACHINE_STYLE: &str = r#"
+.machine { background: var(--box); border-left: 4px solid var(--warn); padding: .8rem 1rem;
+  margin: 0 0 1.2rem; border-radius: 4px; }
+.machine h2 { font-size: 1rem; margin: 0 0 .3rem; text-transform: uppercase; letter-spacing: .04em; color: var(--warn); }
+.machine .label { color: var(--muted); font-size: .85rem; margin: 0 0 .5rem; }
+.machine p.gist { margin: 0; }
+.machine .unsupported { text-decoration: underline wavy var(--warn); text-underline-offset: .2em; }
+.machine .check { display: block; color: var(--warn); font-size: .85rem; margin: .1rem 0 .3rem; }
+@media print { .machine { background: none; } }
+"#;
+
+/// The machine-written summary, labelled as such, above the key sentences: every sentence
+/// the article does not support is underlined and followed by what could not be found.
+fn machine_summary(out: &mut String, m: &MachineSummary) {
+    out.push_str("<section class=\"machine\">\n<h2>Machine summary</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"label\">Written in English by a model ({}) from the translation{}; numbers, \
+         dates and names were checked against the article. Not a quotation.</p>",
+        escape(&m.model),
+        if m.truncated {
+            " (the article was longer than the model reads: only its start was summarised)"
+        } else {
+            ""
+        }
+    );
+    out.push_str("<p class=\"gist\" lang=\"en\">");
+    let sentences: Vec<String> = m.sentences.iter().map(checked_sentence).collect();
+    out.push_str(&sentences.join(" "));
+    out.push_str("</p>\n");
+    if !m.removed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"label\">{} sentence{} removed: {} not found in the article.</p>",
+            m.removed.len(),
+            if m.removed.len() == 1 { "" } else { "s" },
+            escape(&unsupported_list(m.removed.iter().flat_map(|s| &s.unsupported)))
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+fn checked_sentence(s: &CheckedSentence) -> String {
+    if s.is_supported() {
+        return escape(&s.en);
+    }
+    format!(
+        "<span class=\"unsupported\">{}</span><span class=\"check\" role=\"note\">Not found in \
+         the article: {}. Check before relying on this sentence.</span>",
+        escape(&s.en),
+        escape(&unsupported_list(&s.unsupported))
+    )
+}
+
+/// `"15 soldiers", "March 9"` as a reader-facing list.
+pub(crate) fn unsupported_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    items
+        .into_iter()
+        .map(|u| format!("“{u}”"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The date as a `<time>` element, or a visible "no date" where the page gave none.
 pub(crate) fn date_html(date: Option<&str>) -> String {
     match date {
@@ -116,8 +180,15 @@ pub fn brief(b: &Brief) -> String {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        escape(&b.headline)
+         <title>{}</title>\n<style>{STYLE}</style>\n{}</head>\n<body>\n",
+        escape(&b.headline),
+        // Only briefs that show a machine summary carry its style, so that the others stay
+        // byte for byte what they were before machine summaries existed.
+        if b.machine_summary.is_some() {
+            format!("<style>{MACHINE_STYLE}</style>\n")
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(out, "<h1>{}</h1>", escape(&b.headline));
     let mut meta = vec![date_html(b.date.as_deref())];
@@ -129,6 +200,9 @@ pub fn brief(b: &Brief) -> String {
         meta.push(format!("<a href=\"{0}\">{0}</a>", escape(u)));
     }
     let _ = writeln!(out, "<div class=\"meta\">{}</div>", meta.join(" · "));
+    if let Some(m) = &b.machine_summary {
+        machine_summary(&mut out, m);
+    }
     if !b.summary.is_empty() {
         out.push_str("<section class=\"summary\">\n<h2>Summary</h2>\n<table>\n");
         for p in &b.summary {

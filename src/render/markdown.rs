@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::brief::{Brief, Pair};
+use super::html::unsupported_list;
+use crate::brief::{Brief, MachineSummary, Pair};
 
 /// Makes text safe inside a table cell: no pipes or line breaks.
 fn cell(s: &str) -> String {
@@ -27,6 +28,44 @@ fn row(out: &mut String, p: &Pair, bold: bool) {
     }
 }
 
+/// The machine-written summary as a labelled quote; an unsupported sentence is followed by
+/// what could not be found in the article.
+fn machine_summary(out: &mut String, m: &MachineSummary) {
+    let _ = writeln!(
+        out,
+        "## Machine summary\n\n_Written in English by a model ({}) from the translation{}; \
+         numbers, dates and names checked against the article. Not a quotation._\n",
+        m.model,
+        if m.truncated {
+            " (only the start of the article: it is longer than the model reads)"
+        } else {
+            ""
+        }
+    );
+    for s in &m.sentences {
+        if s.is_supported() {
+            let _ = writeln!(out, "> {}", cell(&s.en));
+        } else {
+            let _ = writeln!(
+                out,
+                "> {} **(not found in the article: {})**",
+                cell(&s.en),
+                unsupported_list(&s.unsupported)
+            );
+        }
+    }
+    if !m.removed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n_{} sentence{} removed: {} not found in the article._",
+            m.removed.len(),
+            if m.removed.len() == 1 { "" } else { "s" },
+            unsupported_list(m.removed.iter().flat_map(|s| &s.unsupported))
+        );
+    }
+    out.push('\n');
+}
+
 pub fn brief(b: &Brief) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", cell(&b.headline));
@@ -40,6 +79,9 @@ pub fn brief(b: &Brief) -> String {
         meta.push(format!("<{u}>"));
     }
     let _ = writeln!(out, "{}\n", meta.join(" · "));
+    if let Some(m) = &b.machine_summary {
+        machine_summary(&mut out, m);
+    }
     if !b.summary.is_empty() {
         out.push_str("## Summary\n\n| English | العربية |\n| --- | --- |\n");
         for p in &b.summary {

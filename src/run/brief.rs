@@ -61,6 +61,7 @@ pub fn build_brief(
         title,
         headline,
         summary,
+        machine_summary: None,
         sections,
         dropped: a
             .dropped
