@@ -134,7 +134,11 @@ fn three_concurrent_shards_then_merge_equal_a_one_process_run() {
     for a in ok {
         let md = a["outputs"][1].as_str().unwrap();
         let link = format!("({md})");
-        assert_eq!(listed.iter().filter(|l| l.contains(&link)).count(), 1, "{md}");
+        assert_eq!(
+            listed.iter().filter(|l| l.contains(&link)).count(),
+            1,
+            "{md}"
+        );
     }
 }
 

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-
 use super::line_io::{read_input, write_output};
 use super::model_args::{configure_threads, EngineArgs};
 use crate::translate::BatchPolicy;

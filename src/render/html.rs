@@ -138,7 +138,9 @@ fn machine_summary(out: &mut String, m: &MachineSummary) {
             "<p class=\"label\">{} sentence{} removed: {} not found in the article.</p>",
             m.removed.len(),
             if m.removed.len() == 1 { "" } else { "s" },
-            escape(&unsupported_list(m.removed.iter().flat_map(|s| &s.unsupported)))
+            escape(&unsupported_list(
+                m.removed.iter().flat_map(|s| &s.unsupported)
+            ))
         );
     }
     out.push_str("</section>\n");
