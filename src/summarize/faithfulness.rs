@@ -242,9 +242,9 @@ fn english_tokens(text: &str) -> Vec<Token> {
         let inner = matches!(c, '.' | ',' | '\'' | '-' | '’')
             && !current.is_empty()
             && next.is_some_and(|n| n.is_alphanumeric());
-        if c.is_alphanumeric() || matches!(c, '$' | '£' | '€' | '%') || inner {
-            current.push(c);
-        } else if c == '.' && is_abbreviation(&format!("{current}.")) {
+        let abbreviation_stop = c == '.' && is_abbreviation(&format!("{current}."));
+        if c.is_alphanumeric() || matches!(c, '$' | '£' | '€' | '%') || inner || abbreviation_stop
+        {
             current.push(c);
         } else {
             let ends_sentence = matches!(c, '.' | '!' | '?' | ':' | ';' | '"' | '\n');
