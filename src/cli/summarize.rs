@@ -13,7 +13,6 @@ use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, S
 
 /// The model `nashra summarize` runs without `--model`/`--model-dir`: the `summary-fast`
 /// preset where one exists, else its repository.
-const DEFAULT_MODEL: &str = "sshleifer/distilbart-cnn-12-6";
 
 /// Summarise English documents, one per line (stdin to stdout by default).
 #[derive(Debug, clap::Args)]
@@ -42,7 +41,7 @@ fn source(model: &ModelArgs) -> ModelSource {
     if model.model_dir.is_some() || model.model.is_some() {
         return model.source();
     }
-    let name = presets::find("summary-fast").map_or(DEFAULT_MODEL, |_| "summary-fast");
+    let name = &presets::default_for(presets::Task::Summarize).name;
     presets::source(Some(name), model.revision.as_deref())
 }
 
