@@ -11,9 +11,6 @@ use super::model_args::{configure_threads, EngineArgs, ModelArgs};
 use crate::translate::hub::HubOptions;
 use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, SummaryOptions};
 
-/// The model `nashra summarize` runs without `--model`/`--model-dir`: the `summary-fast`
-/// preset where one exists, else its repository.
-
 /// Summarise English documents, one per line (stdin to stdout by default).
 #[derive(Debug, clap::Args)]
 pub struct SummarizeArgs {
