@@ -28,7 +28,8 @@ fn models_list_is_a_table_of_every_preset() {
     assert_success(&out);
     let table = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 4, "{table}");
+    // Header, rule, two translation presets and two summarisers.
+    assert_eq!(lines.len(), 6, "{table}");
     assert!(lines[0].starts_with("| preset"), "{table}");
     for want in [
         "best (default)",
@@ -37,6 +38,10 @@ fn models_list_is_a_table_of_every_preset() {
         "Helsinki-NLP/opus-mt-ar-en",
         "cc-by-4.0",
         "apache-2.0",
+        "summary-fast (default)",
+        "sshleifer/distilbart-cnn-12-6",
+        "summary-best",
+        "facebook/bart-large-cnn",
     ] {
         assert!(table.contains(want), "{want} missing:\n{table}");
     }

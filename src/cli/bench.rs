@@ -93,7 +93,7 @@ fn model_flags(m: &ModelArgs) -> Vec<String> {
 
 /// The models a `--compare` grid runs, each as the flags that select it: `--grid-models`
 /// entries (an existing directory is a local model, anything else a preset or repository),
-/// else the model the flags name, else every preset.
+/// else the model the flags name, else every preset of the bench's task.
 fn grid_models(args: &BenchArgs) -> Vec<Vec<String>> {
     if !args.grid_models.is_empty() {
         return args
@@ -113,8 +113,13 @@ fn grid_models(args: &BenchArgs) -> Vec<Vec<String>> {
     if args.model.model.is_some() || args.model.model_dir.is_some() {
         return vec![given];
     }
+    let task = match args.task {
+        BenchTask::Summarize => presets::Task::Summarize,
+        BenchTask::Translate => presets::Task::Translate,
+    };
     presets::all()
         .iter()
+        .filter(|p| p.task == task)
         .map(|p| {
             let mut flags = vec!["--model".to_string(), p.name.clone()];
             flags.extend(given.iter().cloned());

@@ -32,7 +32,12 @@ pub fn execute(args: ModelsArgs) -> anyhow::Result<ExitCode> {
         ModelsCommand::Fetch { model, revision } => {
             let (repo, revision) =
                 presets::repo_and_revision(model.as_deref(), revision.as_deref());
-            let files = hub::fetch(&repo, &revision, &opts)?;
+            // A summariser's files are BART's (byte-level BPE), a translator's Marian's.
+            let layout = match presets::find(model.as_deref().unwrap_or_default()) {
+                Some(p) if p.task == presets::Task::Summarize => hub::Layout::Bart,
+                _ => hub::Layout::Marian,
+            };
+            let files = hub::fetch_layout(&repo, &revision, &opts, layout)?;
             println!(
                 "{repo}@{revision}: cached in {} (weights: {})",
                 files.dir().display(),

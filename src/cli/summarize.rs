@@ -11,10 +11,6 @@ use super::model_args::{configure_threads, EngineArgs, ModelArgs};
 use crate::translate::hub::HubOptions;
 use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, SummaryOptions};
 
-/// The model `nashra summarize` runs without `--model`/`--model-dir`: the `summary-fast`
-/// preset where one exists, else its repository.
-const DEFAULT_MODEL: &str = "sshleifer/distilbart-cnn-12-6";
-
 /// Summarise English documents, one per line (stdin to stdout by default).
 #[derive(Debug, clap::Args)]
 pub struct SummarizeArgs {
@@ -42,7 +38,7 @@ fn source(model: &ModelArgs) -> ModelSource {
     if model.model_dir.is_some() || model.model.is_some() {
         return model.source();
     }
-    let name = presets::find("summary-fast").map_or(DEFAULT_MODEL, |_| "summary-fast");
+    let name = &presets::default_for(presets::Task::Summarize).name;
     presets::source(Some(name), model.revision.as_deref())
 }
 

@@ -59,8 +59,21 @@ pub fn weights_id(weights_sha256: &str, quantize: Quantize) -> String {
     }
 }
 
+/// The revision of the engine's arithmetic: raised whenever a change can alter any
+/// translation's tokens or scores (kernels, summation order, decoding), so that translations
+/// from two engine versions never meet in one cache, and so never in one brief. Part of every
+/// fingerprint.
+pub const ENGINE_REVISION: u32 = 2;
+
 pub fn fingerprint(weights_sha256: &str, settings_json: &str) -> String {
+    fingerprint_at(ENGINE_REVISION, weights_sha256, settings_json)
+}
+
+/// [`fingerprint`] for a given engine revision.
+fn fingerprint_at(engine_revision: u32, weights_sha256: &str, settings_json: &str) -> String {
     let mut h = Sha256::new();
+    h.update(engine_revision.to_le_bytes());
+    h.update([0]);
     h.update(weights_sha256.as_bytes());
     h.update([0]);
     h.update(settings_json.as_bytes());
@@ -230,6 +243,15 @@ mod tests {
         let c = TranslationCache::open(dir.path(), &fp).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(c.get("سلام").unwrap().en, "peace");
+    }
+
+    #[test]
+    fn the_engine_revision_changes_the_fingerprint() {
+        assert_ne!(fingerprint_at(1, "w", "{}"), fingerprint_at(2, "w", "{}"));
+        assert_eq!(
+            fingerprint("w", "{}"),
+            fingerprint_at(ENGINE_REVISION, "w", "{}")
+        );
     }
 
     #[test]

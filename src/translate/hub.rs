@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use hf_hub::api::sync::ApiBuilder;
 use hf_hub::{Cache, Repo, RepoType};
 
-const OPTIONAL: [&str; 2] = ["generation_config.json", "tokenizer_config.json"];
+const OPTIONAL: [&str; 3] = [
+    "generation_config.json",
+    "tokenizer_config.json",
+    "tokenizer.json",
+];
 const WEIGHTS: [&str; 2] = ["model.safetensors", "pytorch_model.bin"];
 
 /// Which tokenizer files a model has, by family: Marian's sentencepiece models and
@@ -25,7 +29,9 @@ impl Layout {
     fn required(self) -> &'static [&'static str] {
         match self {
             Layout::Marian => &["config.json", "source.spm", "target.spm", "vocab.json"],
-            Layout::Bart => &["config.json", "tokenizer.json"],
+            // BartTokenizer's own files, in every BART repository; `tokenizer.json` is used
+            // when the repository has one (it is optional).
+            Layout::Bart => &["config.json", "vocab.json", "merges.txt"],
         }
     }
 }
@@ -38,8 +44,12 @@ pub enum TokenizerFiles {
         target_spm: PathBuf,
         vocab: PathBuf,
     },
+    /// Byte-level BPE: `tokenizer.json` when the repository has one, else built from
+    /// `vocab.json` and `merges.txt`.
     Bpe {
-        tokenizer_json: PathBuf,
+        tokenizer_json: Option<PathBuf>,
+        vocab: PathBuf,
+        merges: PathBuf,
     },
 }
 
@@ -359,7 +369,9 @@ fn files_from(
             vocab: file("vocab.json"),
         },
         Layout::Bart => TokenizerFiles::Bpe {
-            tokenizer_json: file("tokenizer.json"),
+            tokenizer_json: lookup(OPTIONAL[2]),
+            vocab: file("vocab.json"),
+            merges: file("merges.txt"),
         },
     };
     ModelFiles {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::hub::ModelSource;
 
 /// The preset files, in the order `nashra models list` shows them.
-const FILES: [(&str, &str); 2] = [
+const FILES: [(&str, &str); 4] = [
     (
         "models/opus-mt-ar-en.toml",
         include_str!("../../models/opus-mt-ar-en.toml"),
@@ -19,19 +19,42 @@ const FILES: [(&str, &str); 2] = [
         "models/opus-mt-tc-big-ar-en.toml",
         include_str!("../../models/opus-mt-tc-big-ar-en.toml"),
     ),
+    (
+        "models/distilbart-cnn-12-6.toml",
+        include_str!("../../models/distilbart-cnn-12-6.toml"),
+    ),
+    (
+        "models/bart-large-cnn.toml",
+        include_str!("../../models/bart-large-cnn.toml"),
+    ),
 ];
+
+/// What a preset's model does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Arabic → English translation (Marian).
+    #[default]
+    Translate,
+    /// English abstractive summaries (BART).
+    Summarize,
+}
 
 /// A supported model, as described by its `models/<name>.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preset {
-    /// The short name `--model` accepts (`fast`, `best`).
+    /// The short name `--model` accepts (`fast`, `best`, `summary-fast`).
     pub name: String,
+    /// What the model does (translation unless the file says otherwise).
+    #[serde(default)]
+    pub task: Task,
     /// The Hugging Face repository id.
     pub id: String,
     /// The commit nashra downloads unless `--revision` says otherwise.
     pub revision: String,
-    /// Whether this is the model nashra uses when none is named (exactly one preset is).
+    /// Whether this is the model nashra uses for its task when none is named (exactly one
+    /// preset per task is).
     #[serde(default)]
     pub default: bool,
     pub architecture: String,
@@ -54,10 +77,31 @@ pub struct Preset {
 #[serde(deny_unknown_fields)]
 pub struct Published {
     pub test_set: String,
-    pub bleu: f64,
-    /// chrF on sacreBLEU's 0–100 scale.
-    pub chrf: f64,
+    /// Translation: BLEU, and chrF on sacreBLEU's 0–100 scale.
+    pub bleu: Option<f64>,
+    pub chrf: Option<f64>,
+    /// Summaries: ROUGE F1 (0–100) as published.
+    pub rouge1: Option<f64>,
+    pub rouge2: Option<f64>,
+    pub rouge_l: Option<f64>,
     pub source: String,
+}
+
+impl Published {
+    /// The figures as one short phrase: `42.6 BLEU / 67 chrF, FLORES-101 devtest`.
+    fn phrase(&self) -> String {
+        let figures: Vec<String> = [
+            (self.bleu, "BLEU"),
+            (self.chrf, "chrF"),
+            (self.rouge1, "ROUGE-1"),
+            (self.rouge2, "ROUGE-2"),
+            (self.rouge_l, "ROUGE-L"),
+        ]
+        .into_iter()
+        .filter_map(|(v, name)| v.map(|v| format!("{v} {name}")))
+        .collect();
+        format!("{}, {}", figures.join(" / "), self.test_set)
+    }
 }
 
 /// Throughput and memory measured on this project's benchmark machine.
@@ -90,12 +134,17 @@ pub fn all() -> &'static [Preset] {
     &PRESETS
 }
 
-/// The model nashra uses when none is named.
+/// The translation model nashra uses when none is named.
 pub fn default_preset() -> &'static Preset {
+    default_for(Task::Translate)
+}
+
+/// The model nashra uses for `task` when none is named.
+pub fn default_for(task: Task) -> &'static Preset {
     all()
         .iter()
-        .find(|p| p.default)
-        .expect("one preset in models/ is marked default (checked by a test)")
+        .find(|p| p.default && p.task == task)
+        .expect("one preset per task in models/ is marked default (checked by a test)")
 }
 
 /// The preset with this name (`best`, case-insensitive) or repository id.
@@ -132,6 +181,7 @@ pub fn source(model: Option<&str>, revision: Option<&str>) -> ModelSource {
 pub fn table(cached: &dyn Fn(&Preset) -> bool) -> String {
     let header = [
         "preset",
+        "task",
         "repository",
         "revision",
         "download",
@@ -174,9 +224,14 @@ fn row(p: &Preset, cached: bool) -> Vec<String> {
     } else {
         p.name.clone()
     };
-    let quality = p.quality.first().map_or("unknown".into(), |q| {
-        format!("{} BLEU / {} chrF, {}", q.bleu, q.chrf, q.test_set)
-    });
+    // Like with like: FLORES for every translation model, CNN/DailyMail for summarisers.
+    let comparable = |q: &&Published| match p.task {
+        Task::Translate => q.test_set.starts_with("FLORES"),
+        Task::Summarize => q.test_set.starts_with("CNN/DailyMail"),
+    };
+    let quality = (p.quality.iter().find(comparable))
+        .or(p.quality.first())
+        .map_or("unknown".into(), Published::phrase);
     let (greedy, beam, memory) = match &p.measured {
         Some(m) => (
             format!("{:.1} sent/s", m.greedy_b32_sent_per_s),
@@ -189,8 +244,13 @@ fn row(p: &Preset, cached: bool) -> Vec<String> {
             "not measured".into(),
         ),
     };
+    let task = match p.task {
+        Task::Translate => "translate",
+        Task::Summarize => "summarize",
+    };
     vec![
         name,
+        task.into(),
         p.id.clone(),
         p.revision[..p.revision.len().min(12)].to_string(),
         format!("{} MB", p.download_mb),
@@ -224,7 +284,10 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), all().len(), "duplicate preset names");
-        assert_eq!(all().iter().filter(|p| p.default).count(), 1);
+        for task in [Task::Translate, Task::Summarize] {
+            let defaults = all().iter().filter(|p| p.default && p.task == task);
+            assert_eq!(defaults.count(), 1, "{task:?}: one default preset");
+        }
     }
 
     #[test]
@@ -279,5 +342,12 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("42.6 BLEU / 67 chrF, FLORES-101 devtest"), "{t}");
+        // Like with like: the fast model's FLORES figure, not its first (Tatoeba) one.
+        assert!(t.contains("33.9 BLEU / 61 chrF, FLORES-200 devtest"), "{t}");
+        assert!(
+            t.contains("21.26 ROUGE-2 / 30.59 ROUGE-L, CNN/DailyMail"),
+            "{t}"
+        );
+        assert_eq!(default_for(Task::Summarize).name, "summary-fast");
     }
 }

@@ -99,10 +99,15 @@ impl Summarizer {
         device: &Device,
         compute: Compute,
     ) -> Result<Self, TranslateError> {
-        let TokenizerFiles::Bpe { tokenizer_json } = &files.tokenizer else {
+        let TokenizerFiles::Bpe {
+            tokenizer_json,
+            vocab,
+            merges,
+        } = &files.tokenizer
+        else {
             return Err(TranslateError::Unsupported {
                 path: files.config.clone(),
-                message: "a summarisation model needs a byte-level BPE tokenizer.json".into(),
+                message: "a summarisation model needs a byte-level BPE tokenizer".into(),
             });
         };
         let engine = Engine::load_with(
@@ -112,15 +117,19 @@ impl Summarizer {
             device,
             compute,
         )?;
-        let tokenizer =
-            BpeTokenizer::from_files(tokenizer_json, files.tokenizer_config.as_deref())?;
+        let tokenizer = BpeTokenizer::from_files(
+            tokenizer_json.as_deref(),
+            vocab,
+            merges,
+            files.tokenizer_config.as_deref(),
+        )?;
         if tokenizer.eos_id() != engine.special_tokens().eos
             || tokenizer.pad_id() != engine.special_tokens().pad
         {
             return Err(TranslateError::Config {
-                path: tokenizer_json.clone(),
+                path: tokenizer_json.clone().unwrap_or_else(|| vocab.clone()),
                 message: format!(
-                    "tokenizer.json has </s>={} and <pad>={} but the model config says eos={} \
+                    "the tokenizer has </s>={} and <pad>={} but the model config says eos={} \
                      and pad={}",
                     tokenizer.eos_id(),
                     tokenizer.pad_id(),

@@ -32,6 +32,48 @@ impl std::fmt::Debug for BpeTokenizer {
     }
 }
 
+fn from_tokenizer_json(path: &Path) -> Result<tokenizers::Tokenizer, TokenizerError> {
+    let bytes = std::fs::read(path).map_err(|source| TokenizerError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    tokenizers::Tokenizer::from_bytes(&bytes)
+        .map_err(|e| invalid(path, format!("not a tokenizer.json ({e})")))
+}
+
+/// The tokenizer `BartTokenizer` builds from `vocab.json` and `merges.txt`: byte-level BPE
+/// without a prefix space, byte-level decoding, and BART's five special tokens (`<mask>`
+/// taking the space before it, as `BartTokenizer` declares it). Checked to give the same ids
+/// and text as the repository's `tokenizer.json` on the fixture model
+/// (`tests/bart_tokenizer.rs`).
+pub fn from_vocab_and_merges(
+    vocab: &Path,
+    merges: &Path,
+) -> Result<tokenizers::Tokenizer, TokenizerError> {
+    use tokenizers::models::bpe::BPE;
+    use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+    use tokenizers::AddedToken;
+    fn text(p: &Path) -> Result<&str, TokenizerError> {
+        p.to_str().ok_or_else(|| invalid(p, "path is not UTF-8"))
+    }
+    let bpe = BPE::from_file(text(vocab)?, text(merges)?)
+        .build()
+        .map_err(|e| invalid(vocab, format!("not BPE vocab.json + merges.txt ({e})")))?;
+    let mut inner = tokenizers::Tokenizer::new(bpe);
+    inner.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
+    inner.with_decoder(Some(ByteLevel::default()));
+    let special = ["<s>", "<pad>", "</s>", "<unk>"]
+        .into_iter()
+        .map(|t| AddedToken::from(t, true))
+        .chain(std::iter::once(
+            AddedToken::from("<mask>", true).lstrip(true),
+        ));
+    inner
+        .add_special_tokens(special)
+        .map_err(|e| invalid(vocab, format!("special tokens ({e})")))?;
+    Ok(inner)
+}
+
 fn invalid(path: &Path, message: impl std::fmt::Display) -> TokenizerError {
     TokenizerError::Invalid {
         path: path.to_path_buf(),
@@ -40,18 +82,29 @@ fn invalid(path: &Path, message: impl std::fmt::Display) -> TokenizerError {
 }
 
 impl BpeTokenizer {
-    /// Loads `tokenizer.json`, reading `tokenizer_config.json` (when given) for its clean-up
-    /// flags. `<s>`, `</s>` and `<pad>` must be in the vocabulary.
+    /// Loads the tokenizer from `tokenizer.json` when the repository has one, else from
+    /// BART's own `vocab.json` and `merges.txt` (repositories made before `tokenizers`
+    /// existed may ship only those: see [`from_vocab_and_merges`]); `tokenizer_config.json`
+    /// (when given) has the clean-up flags. `<s>`, `</s>` and `<pad>` must be in the
+    /// vocabulary.
     pub fn from_files(
+        tokenizer_json: Option<&Path>,
+        vocab: &Path,
+        merges: &Path,
+        tokenizer_config: Option<&Path>,
+    ) -> Result<Self, TokenizerError> {
+        let (inner, source) = match tokenizer_json {
+            Some(path) => (from_tokenizer_json(path)?, path),
+            None => (from_vocab_and_merges(vocab, merges)?, vocab),
+        };
+        Self::wrap(inner, source, tokenizer_config)
+    }
+
+    fn wrap(
+        inner: tokenizers::Tokenizer,
         tokenizer_json: &Path,
         tokenizer_config: Option<&Path>,
     ) -> Result<Self, TokenizerError> {
-        let bytes = std::fs::read(tokenizer_json).map_err(|source| TokenizerError::Read {
-            path: tokenizer_json.to_path_buf(),
-            source,
-        })?;
-        let inner = tokenizers::Tokenizer::from_bytes(&bytes)
-            .map_err(|e| invalid(tokenizer_json, format!("not a tokenizer.json ({e})")))?;
         let id = |token: &str| {
             inner
                 .token_to_id(token)
