@@ -89,30 +89,7 @@ pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|p| read_lines(p))
         .collect::<anyhow::Result<_>>()?;
-    let (hyps, hyp_name) = match (&args.hyp, &args.src) {
-        (Some(h), _) => (read_lines(h)?, h.display().to_string()),
-        (None, Some(src)) => {
-            configure_threads(args.engine.threads)?;
-            let sources = read_lines(src)?;
-            let translator = args.engine.model.load()?;
-            let opts = args
-                .engine
-                .decode
-                .apply(translator.engine().default_options());
-            let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
-            let out: Vec<String> = translator
-                .translate(&refs, &opts, &BatchPolicy::tokens(4096))?
-                .into_iter()
-                .map(|t| t.text)
-                .collect();
-            if let Some(p) = &args.save_hyp {
-                crate::fsutil::write_atomic(p, (out.join("\n") + "\n").as_bytes())
-                    .with_context(|| format!("writing {}", p.display()))?;
-            }
-            (out, format!("translations of {}", src.display()))
-        }
-        (None, None) => bail!("give --hyp FILE or --src FILE"),
-    };
+    let (hyps, hyp_name) = hypotheses(&args)?;
     if hyps.is_empty() {
         bail!("{hyp_name} is empty: nothing to score");
     }
@@ -134,30 +111,7 @@ pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
         .then(|| corpus_chrf(&hyps, &refs))
         .transpose()?;
     if args.json {
-        let mut obj = serde_json::Map::new();
-        let mut signatures = serde_json::Map::new();
-        if let Some(b) = &bleu {
-            obj.insert("bleu".into(), (((b.score * 100.0).round()) / 100.0).into());
-            obj.insert(
-                "bleu_detail".into(),
-                serde_json::json!({
-                    "score": b.score, "precisions": b.precisions, "bp": b.bp, "ratio": b.ratio,
-                    "hyp_len": b.hyp_len, "ref_len": b.ref_len, "verbose": b.to_string(),
-                }),
-            );
-            signatures.insert("bleu".into(), b.signature.clone().into());
-        }
-        if let Some(c) = &chrf {
-            obj.insert("chrf".into(), (((c.score * 100.0).round()) / 100.0).into());
-            obj.insert(
-                "chrf_detail".into(),
-                serde_json::json!({ "score": c.score }),
-            );
-            signatures.insert("chrf".into(), c.signature.clone().into());
-        }
-        obj.insert("sentences".into(), hyps.len().into());
-        obj.insert("signatures".into(), signatures.into());
-        println!("{}", serde_json::Value::Object(obj));
+        println!("{}", scores_json(bleu.as_ref(), chrf.as_ref(), hyps.len()));
     } else {
         if let Some(b) = &bleu {
             println!("{b} {}", b.signature);
@@ -167,6 +121,67 @@ pub fn execute(args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The hypotheses to score and how to name them: `--hyp`, else `--src` translated now (and
+/// saved to `--save-hyp` when asked).
+fn hypotheses(args: &EvalArgs) -> anyhow::Result<(Vec<String>, String)> {
+    match (&args.hyp, &args.src) {
+        (Some(h), _) => Ok((read_lines(h)?, h.display().to_string())),
+        (None, Some(src)) => {
+            configure_threads(args.engine.threads)?;
+            let sources = read_lines(src)?;
+            let translator = args.engine.model.load()?;
+            let opts = args
+                .engine
+                .decode
+                .apply(translator.engine().default_options());
+            let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let out: Vec<String> = translator
+                .translate(&refs, &opts, &BatchPolicy::tokens(4096))?
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            if let Some(p) = &args.save_hyp {
+                crate::fsutil::write_atomic(p, (out.join("\n") + "\n").as_bytes())
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            Ok((out, format!("translations of {}", src.display())))
+        }
+        (None, None) => bail!("give --hyp FILE or --src FILE"),
+    }
+}
+
+/// `--json`: the scores, their details and sacreBLEU signatures.
+fn scores_json(
+    bleu: Option<&crate::eval::BleuScore>,
+    chrf: Option<&crate::eval::ChrfScore>,
+    sentences: usize,
+) -> serde_json::Value {
+    let mut obj = serde_json::Map::new();
+    let mut signatures = serde_json::Map::new();
+    if let Some(b) = bleu {
+        obj.insert("bleu".into(), (((b.score * 100.0).round()) / 100.0).into());
+        obj.insert(
+            "bleu_detail".into(),
+            serde_json::json!({
+                "score": b.score, "precisions": b.precisions, "bp": b.bp, "ratio": b.ratio,
+                "hyp_len": b.hyp_len, "ref_len": b.ref_len, "verbose": b.to_string(),
+            }),
+        );
+        signatures.insert("bleu".into(), b.signature.clone().into());
+    }
+    if let Some(c) = chrf {
+        obj.insert("chrf".into(), (((c.score * 100.0).round()) / 100.0).into());
+        obj.insert(
+            "chrf_detail".into(),
+            serde_json::json!({ "score": c.score }),
+        );
+        signatures.insert("chrf".into(), c.signature.clone().into());
+    }
+    obj.insert("sentences".into(), sentences.into());
+    obj.insert("signatures".into(), signatures.into());
+    serde_json::Value::Object(obj)
 }
 
 /// `nashra eval --rouge`: corpus ROUGE of summaries with bootstrap intervals.

@@ -45,6 +45,7 @@ struct Rules {
     dash_after_digit: Regex,
 }
 
+// Long only because it lists sacreBLEU's tokenizer rules one regex a line (data, not logic).
 fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| Rules {

@@ -613,6 +613,7 @@ fn capitalised_runs(tokens: &[Token]) -> Vec<Vec<&Token>> {
 
 /// Words that open English sentences without being names (function words and the usual
 /// openers of news sentences); a capitalised first word outside this list is checked.
+// Long only because rustfmt lays its word list out one word a line.
 fn is_common_word(word: &str) -> bool {
     const COMMON: &[&str] = &[
         "a",

@@ -260,6 +260,8 @@ fn resolve_dir(dir: &Path, layout: Layout) -> Result<ModelFiles, ModelError> {
     ))
 }
 
+// The download path as one sequence (cache first, then listing, download, pick the weights'
+// format), in the order huggingface_hub itself takes them.
 fn resolve_hub(
     repo: &str,
     revision: &str,

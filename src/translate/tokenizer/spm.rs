@@ -405,6 +405,8 @@ impl SentencePiece {
 
     /// Encodes already-normalised text: the best unigram segmentation (sentencepiece's
     /// `EncodeOptimized`), with runs of unknown characters merged into one piece.
+    // One function, as sentencepiece's `EncodeOptimized` is: the lattice pass and the
+    // back-trace share its state, and it is checked id for id against the reference.
     pub fn encode_normalized(&self, normalized: &str) -> Vec<Piece> {
         #[derive(Clone, Copy)]
         struct Best {
