@@ -63,6 +63,40 @@ pub struct BenchReport {
     pub settings: BenchSettings,
 }
 
+/// What one timed pass counted, before rates and percentiles are derived from it.
+struct Measured<'a> {
+    compute: Compute,
+    model: &'a str,
+    sentences: usize,
+    seconds: f64,
+    src_tokens: usize,
+    tgt_tokens: usize,
+    latencies: &'a [f64],
+}
+
+impl BenchReport {
+    /// The report of one timed pass: rates, latency percentiles and peak memory from `m`.
+    fn of(m: Measured, model_load_s: f64, settings: &BenchSettings) -> Self {
+        Self {
+            system: system_name(m.compute),
+            model: m.model.to_string(),
+            sentences: m.sentences,
+            seconds: m.seconds,
+            sent_per_s: m.sentences as f64 / m.seconds,
+            src_tokens: m.src_tokens,
+            tgt_tokens: m.tgt_tokens,
+            src_tokens_per_s: m.src_tokens as f64 / m.seconds,
+            tgt_tokens_per_s: m.tgt_tokens as f64 / m.seconds,
+            batches: m.latencies.len(),
+            batch_latency_p50_s: percentile(m.latencies, 50.0),
+            batch_latency_p95_s: percentile(m.latencies, 95.0),
+            model_load_s,
+            peak_rss_mib: peak_rss_mib(),
+            settings: settings.clone(),
+        }
+    }
+}
+
 /// The name a report gives nashra: its kernels and weight precision, e.g. `nashra (avx512,
 /// int8)`.
 fn system_name(compute: Compute) -> String {
@@ -129,23 +163,16 @@ pub fn run(
         })?;
     let seconds = started.elapsed().as_secs_f64();
     let sentences = out.iter().filter(|t| t.source_tokens > 0).count();
-    Ok(BenchReport {
-        system: system_name(translator.engine().model().compute()),
-        model: translator.files().id.clone(),
+    let measured = Measured {
+        compute: translator.engine().model().compute(),
+        model: &translator.files().id,
         sentences,
         seconds,
-        sent_per_s: sentences as f64 / seconds,
         src_tokens,
         tgt_tokens,
-        src_tokens_per_s: src_tokens as f64 / seconds,
-        tgt_tokens_per_s: tgt_tokens as f64 / seconds,
-        batches: latencies.len(),
-        batch_latency_p50_s: percentile(&latencies, 50.0),
-        batch_latency_p95_s: percentile(&latencies, 95.0),
-        model_load_s,
-        peak_rss_mib: peak_rss_mib(),
-        settings: settings.clone(),
-    })
+        latencies: &latencies,
+    };
+    Ok(BenchReport::of(measured, model_load_s, settings))
 }
 
 /// Summarises `docs` with `settings` and measures it, like [`run`]: warm-up batches first,
@@ -182,23 +209,16 @@ pub fn run_summaries(
     let sentences = out.iter().filter(|s| s.source_tokens > 0).count();
     let src_tokens: usize = out.iter().map(|s| s.source_tokens).sum();
     let tgt_tokens: usize = out.iter().map(|s| s.tokens.len()).sum();
-    Ok(BenchReport {
-        system: system_name(summarizer.engine().model().compute()),
-        model: summarizer.files().id.clone(),
+    let measured = Measured {
+        compute: summarizer.engine().model().compute(),
+        model: &summarizer.files().id,
         sentences,
         seconds,
-        sent_per_s: sentences as f64 / seconds,
         src_tokens,
         tgt_tokens,
-        src_tokens_per_s: src_tokens as f64 / seconds,
-        tgt_tokens_per_s: tgt_tokens as f64 / seconds,
-        batches: latencies.len(),
-        batch_latency_p50_s: percentile(&latencies, 50.0),
-        batch_latency_p95_s: percentile(&latencies, 95.0),
-        model_load_s,
-        peak_rss_mib: peak_rss_mib(),
-        settings: settings.clone(),
-    })
+        latencies: &latencies,
+    };
+    Ok(BenchReport::of(measured, model_load_s, settings))
 }
 
 /// A Markdown table of reports (hyperfine-style: one row per configuration).

@@ -10,7 +10,7 @@ use super::eval::read_lines;
 use super::model_args::{configure_threads, ModelArgs};
 use crate::bench::{self, BenchReport, BenchSettings, BenchTask};
 use crate::fsutil::write_atomic;
-use crate::translate::{presets, BatchPolicy};
+use crate::translate::{presets, BatchPolicy, DecodeOptions};
 
 /// Measure translation throughput.
 #[derive(Debug, clap::Args)]
@@ -219,12 +219,7 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("samples/flores/flores-dev.ar"));
     let lines = read_lines(&input)?;
-    let lines: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.trim().is_empty())
-        .take(args.n)
-        .collect();
+    let lines = first_nonempty(&lines, args.n);
     if lines.is_empty() {
         bail!("{}: no sentences to translate", input.display());
     }
@@ -232,17 +227,7 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let translator = args.model.load()?;
     let load_s = started.elapsed().as_secs_f64();
     let defaults = translator.engine().default_options();
-    let settings = BenchSettings {
-        num_beams: args.beam,
-        batch: match args.batch_tokens {
-            Some(t) => BatchPolicy::tokens(t),
-            None => BatchPolicy::sentences(args.batch_size),
-        },
-        threads,
-        min_length: args.min_length.unwrap_or(defaults.min_length),
-        max_length: args.max_length.unwrap_or(defaults.max_length),
-        warmup_batches: args.warmup,
-    };
+    let settings = settings(&args, threads, defaults);
     let report = bench::run(&translator, &lines, &settings, load_s)?;
     print_report(&args, &report)
 }
@@ -253,12 +238,7 @@ fn bench_summaries(args: &BenchArgs, threads: usize) -> anyhow::Result<ExitCode>
         bail!("--task summarize needs --input: English documents, one per line");
     };
     let docs = read_lines(input)?;
-    let docs: Vec<&str> = docs
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.trim().is_empty())
-        .take(args.n)
-        .collect();
+    let docs = first_nonempty(&docs, args.n);
     if docs.is_empty() {
         bail!("{}: no documents to summarise", input.display());
     }
@@ -266,7 +246,24 @@ fn bench_summaries(args: &BenchArgs, threads: usize) -> anyhow::Result<ExitCode>
     let summarizer = super::summarize::load(&args.model)?;
     let load_s = started.elapsed().as_secs_f64();
     let defaults = &summarizer.default_options().decode;
-    let settings = BenchSettings {
+    let settings = settings(args, threads, defaults);
+    let report = bench::run_summaries(&summarizer, &docs, &settings, load_s)?;
+    print_report(args, &report)
+}
+
+/// The first `n` non-blank lines: what a bench times.
+fn first_nonempty(lines: &[String], n: usize) -> Vec<&str> {
+    lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .collect()
+}
+
+/// The measured settings: the flags, else the model's own lengths.
+fn settings(args: &BenchArgs, threads: usize, defaults: &DecodeOptions) -> BenchSettings {
+    BenchSettings {
         num_beams: args.beam,
         batch: match args.batch_tokens {
             Some(t) => BatchPolicy::tokens(t),
@@ -276,9 +273,7 @@ fn bench_summaries(args: &BenchArgs, threads: usize) -> anyhow::Result<ExitCode>
         min_length: args.min_length.unwrap_or(defaults.min_length),
         max_length: args.max_length.unwrap_or(defaults.max_length),
         warmup_batches: args.warmup,
-    };
-    let report = bench::run_summaries(&summarizer, &docs, &settings, load_s)?;
-    print_report(args, &report)
+    }
 }
 
 fn print_report(args: &BenchArgs, report: &BenchReport) -> anyhow::Result<ExitCode> {
