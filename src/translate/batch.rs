@@ -42,6 +42,22 @@ impl BatchPolicy {
     }
 }
 
+/// How many batches are decoded at the same time by default: two when there are two threads
+/// or more (while one batch is in a stretch of small serial operations, the other keeps the
+/// cores busy), else one.
+pub fn default_concurrency() -> usize {
+    rayon::current_num_threads().clamp(1, 2)
+}
+
+/// The wave plan: [`plan`]'s batches grouped into waves of `concurrent` batches decoded at the
+/// same time. Each wave is a list of batches, each batch a list of indices into `lengths`.
+pub fn waves(lengths: &[usize], policy: &BatchPolicy, concurrent: usize) -> Vec<Vec<Vec<usize>>> {
+    plan(lengths, policy)
+        .chunks(concurrent.max(1))
+        .map(<[_]>::to_vec)
+        .collect()
+}
+
 /// Groups item indices (`lengths[i]` = source tokens of item `i`) into batches, longest items
 /// first. Every index appears in exactly one batch; the order is deterministic (ties keep input
 /// order).

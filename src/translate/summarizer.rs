@@ -214,11 +214,8 @@ impl Summarizer {
         let encoded: Vec<(Vec<u32>, bool)> =
             work.par_iter().map(|&i| self.encode(docs[i])).collect();
         let lengths: Vec<usize> = encoded.iter().map(|(ids, _)| ids.len()).collect();
-        // Two batches at a time, as the translator runs them: while one is in a stretch of
-        // small serial operations, the other keeps the cores busy.
-        let plan = batch::plan(&lengths, policy);
-        let concurrent = rayon::current_num_threads().clamp(1, 2);
-        for wave in plan.chunks(concurrent) {
+        // The translator's wave plan: two batches at a time where there are two threads.
+        for wave in batch::waves(&lengths, policy, batch::default_concurrency()) {
             let done: Vec<Result<(BatchReport, Vec<Hypothesis>), TranslateError>> = wave
                 .par_iter()
                 .map(|batch_ids| {

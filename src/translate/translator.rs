@@ -116,7 +116,7 @@ impl Translator {
             tokenizer,
             files,
             weights_sha256: OnceLock::new(),
-            concurrent_batches: rayon::current_num_threads().min(2),
+            concurrent_batches: batch::default_concurrency(),
         })
     }
 
@@ -210,10 +210,7 @@ impl Translator {
     /// of batches, each batch a list of indices into `lengths`. A caller that translates wave
     /// by wave (`run`, to sync its cache between waves) uses this to cut its work the same way.
     pub fn wave_plan(&self, lengths: &[usize], policy: &BatchPolicy) -> Vec<Vec<Vec<usize>>> {
-        batch::plan(lengths, policy)
-            .chunks(self.concurrent_batches.max(1))
-            .map(<[_]>::to_vec)
-            .collect()
+        batch::waves(lengths, policy, self.concurrent_batches)
     }
 
     fn translate_impl(
