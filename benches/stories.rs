@@ -7,36 +7,11 @@
 //! 30 words (names, places, figures); events have 1 to 8 reports, as a night's news does.
 //! The table also counts the stories found against the events generated.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
 use std::time::Instant;
 
 use nashra::stories::{cluster, Item, Signature, SIGNATURE_TERMS};
-
-/// The system allocator, counting live and peak bytes.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 /// A small deterministic generator (SplitMix64): the bench needs repeatable data, not a
 /// dependency.
@@ -117,12 +92,11 @@ fn main() {
                 signature: s,
             })
             .collect();
-        let before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
+        let before = common::start_peak();
         let t = Instant::now();
         let stories = cluster(&items);
         let seconds = t.elapsed().as_secs_f64();
-        let peak = PEAK.load(Ordering::Relaxed) - before;
+        let peak = common::peak_above(before);
         println!(
             "| {n} | {seconds:.2} | {:.1} | {:.1} | {events} | {} |",
             seconds * 1e6 / n as f64,

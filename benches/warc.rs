@@ -11,37 +11,12 @@
 //! alone). Own harness rather than criterion: criterion cannot report the peak heap, which is
 //! the figure that matters here (as in `benches/stories.rs`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod common;
+
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use nashra::ingest::{self, warc::records::Records};
-
-/// The system allocator, counting live and peak bytes.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 const CRAWL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -91,12 +66,11 @@ fn make(path: &std::path::Path, mb: u64, records: &[Vec<u8>]) -> u64 {
 }
 
 fn measure<T>(f: impl FnOnce() -> T) -> (T, f64, usize) {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = common::start_peak();
     let t = Instant::now();
     let out = f();
     let seconds = t.elapsed().as_secs_f64();
-    (out, seconds, PEAK.load(Ordering::Relaxed) - base)
+    (out, seconds, common::peak_above(base))
 }
 
 fn main() {
