@@ -3,43 +3,26 @@
 //! (`tests/fixtures/bart/golden.json`, beam 4 with the model's settings); and a model without
 //! BART's files fails with a message naming what is missing.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::process::Output;
+
+use common::{fixture, model_dir};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
 fn nashra(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nashra"))
-        .args(args)
-        .env_remove("NASHRA_MODEL")
-        .env_remove("NASHRA_MODEL_DIR")
+    let mut cmd = common::nashra();
+    cmd.args(args)
         .env("HF_HUB_OFFLINE", "1")
-        .env("HF_HOME", "/nonexistent-hf-home")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .env("HF_HOME", "/nonexistent-hf-home");
+    common::run_with_stdin(cmd, stdin)
 }
 
 #[test]
 fn summarize_writes_one_summary_per_line_in_order() {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/fixtures/bart/golden.json")).unwrap(),
-    )
-    .unwrap();
+    let golden: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("bart/golden.json")).unwrap())
+            .unwrap();
     let docs = golden["docs"].as_array().unwrap();
     let picked = [&docs[0], &docs[1], &docs[50], &docs[60]];
     // An empty line between the documents must come out as an empty line, in its place.
@@ -53,7 +36,7 @@ fn summarize_writes_one_summary_per_line_in_order() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("summaries.txt");
-    let model = root().join("tests/fixtures/models/bart-tiny");
+    let model = model_dir("bart-tiny");
     let out = nashra(
         &[
             "summarize",
@@ -82,7 +65,7 @@ fn summarize_writes_one_summary_per_line_in_order() {
 
 #[test]
 fn a_translation_model_is_not_a_summarizer() {
-    let model = root().join("tests/fixtures/models/copy");
+    let model = model_dir("copy");
     let out = nashra(
         &["summarize", "--model-dir", model.to_str().unwrap()],
         "Hello.\n",

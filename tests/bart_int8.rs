@@ -4,22 +4,19 @@
 //! reference), and int8 must give the same summaries on every CPU path (its integer sums are
 //! exact).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use nashra::eval::corpus_bleu;
 use nashra::translate::{BatchPolicy, Compute, Isa, Quantize, Summarizer, SummaryOptions};
 
 fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/bart-tiny")
+    common::model_dir("bart-tiny")
 }
 
 fn docs() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bart/docs.en");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::lines_of(&common::fixture("bart/docs.en"))
 }
 
 fn summaries(isa: Isa, quantize: Quantize, beams: usize) -> Vec<String> {

@@ -7,14 +7,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::ids;
 use nashra::translate::{BatchPolicy, Compute, Isa, Quantize, Summarizer, SummaryOptions};
 use serde_json::Value;
 
 fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/bart-tiny")
+    common::model_dir("bart-tiny")
 }
 
 fn summarizer(isa: Isa, quantize: Quantize) -> Summarizer {
@@ -22,8 +22,7 @@ fn summarizer(isa: Isa, quantize: Quantize) -> Summarizer {
 }
 
 fn golden() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bart/golden.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::read_json(&common::fixture("bart/golden.json"))
 }
 
 fn docs(golden: &Value) -> Vec<String> {

@@ -14,11 +14,7 @@ fn dir() -> PathBuf {
 }
 
 fn lines(name: &str) -> Vec<String> {
-    std::fs::read_to_string(dir().join(name))
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect()
+    common::lines_of(&dir().join(name))
 }
 
 fn expected() -> Value {

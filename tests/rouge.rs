@@ -1,27 +1,25 @@
 //! ROUGE against Google's `rouge-score` (tests/fixtures/rouge/make_expected.py made
 //! expected.json with it), with and without its Porter stemmer, and `nashra eval --rouge`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::PathBuf;
+
+use common::{fixture, lines_of, read_json};
 use nashra::eval::rouge::{score, tokenize};
 use nashra::eval::{corpus_rouge, Language, RougeOptions, Variant};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rouge")
+    fixture("rouge")
 }
 
 fn lines(name: &str) -> Vec<String> {
-    std::fs::read_to_string(dir().join(name))
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect()
+    lines_of(&dir().join(name))
 }
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir().join("expected.json")).unwrap()).unwrap()
+    read_json(&dir().join("expected.json"))
 }
 
 fn english(stem: bool) -> RougeOptions {
@@ -97,10 +95,7 @@ fn porter_stems_equal_nltk() {
 }
 
 fn nashra(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nashra"))
-        .args(args)
-        .output()
-        .unwrap()
+    common::nashra().args(args).output().unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use common::{assert_exit, assert_success, fixture, model_dir, read_json, stderr};
@@ -19,19 +19,11 @@ fn nashra(args: &[&str], stdin: &str, env: &[(&str, &Path)]) -> Output {
         .env_remove("HF_HUB_OFFLINE")
         .env_remove("HF_ENDPOINT")
         .env_remove("HF_HUB_CACHE")
-        .env("HF_HOME", "/nonexistent-hf-home")
-        .stdin(Stdio::piped());
+        .env("HF_HOME", "/nonexistent-hf-home");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::run_with_stdin(cmd, stdin)
 }
 
 fn flores(n: std::ops::Range<usize>) -> Vec<String> {

@@ -2,61 +2,28 @@
 //! (written by warcio, see `make_warc.py`) read by the library and by `nashra run` with the
 //! `copy` fixture model.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use common::{assert_exit, manifest};
 
 use nashra::brief::Brief;
 use nashra::ingest::{self, IngestError};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
 fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures/warc").join(name)
+    common::fixture("warc").join(name)
 }
 
-/// `nashra run` with no shard settings inherited from the environment.
+/// `nashra run` with the `copy` fixture model, one thread.
 fn run(input: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nashra"));
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "JOB_COMPLETION_INDEX",
-        "NASHRA_SHARDS",
-        "NASHRA_OUT",
-        "NASHRA_SUMMARY_SENTENCES",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.arg("run")
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .arg("--model-dir")
-        .arg(root().join("tests/fixtures/models/copy"))
-        .args(["--beam", "2", "--max-length", "40", "--threads", "1"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let decode = ["--beam", "2", "--max-length", "40", "--threads", "1"];
+    common::run_with("copy", &decode, input, out, extra)
         .output()
         .unwrap()
-}
-
-fn check(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn manifest(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap()
 }
 
 /// The briefs of a run, by URL.
@@ -103,7 +70,7 @@ fn a_crawl_gives_its_five_articles_with_url_source_dates_and_counted_skips() {
     let out = tempfile::tempdir().unwrap();
     let crawl = fixture("crawl.warc.gz");
     let o = run(&crawl, out.path(), &[]);
-    check(&o, 0);
+    assert_exit(&o, 0);
     let briefs = briefs(out.path());
     // (url, source, date, crawled): the source from the page's og:site_name, else the host;
     // the date from the page only, never the crawl time.
@@ -189,7 +156,7 @@ fn a_crawl_gives_its_five_articles_with_url_source_dates_and_counted_skips() {
     // A rerun on the same crawl: the same briefs, no model call.
     let before = files(out.path());
     let o = run(&crawl, out.path(), &[]);
-    check(&o, 0);
+    assert_exit(&o, 0);
     let m = manifest(out.path());
     assert_eq!(m["counts"]["translated"], 0, "rerun called the model");
     let after = files(out.path());
@@ -266,7 +233,7 @@ fn a_truncated_or_corrupt_crawl_loses_only_the_damaged_record() {
     // A run reads the others, records the damage as failed and says so in its exit status.
     let out = tempfile::tempdir().unwrap();
     let o = run(&fixture("corrupt.warc.gz"), out.path(), &[]);
-    check(&o, 2);
+    assert_exit(&o, 2);
     let m = manifest(out.path());
     assert_eq!(m["counts"]["ok"], 4);
     assert_eq!(m["counts"]["failed"], 1);
@@ -289,7 +256,7 @@ fn shards_split_one_crawl_by_article() {
     let mut per_shard = Vec::new();
     for i in 0..2 {
         let o = run(&crawl, out.path(), &["--shard", &format!("{i}/2")]);
-        check(&o, 0);
+        assert_exit(&o, 0);
         let shard: Value = serde_json::from_str(
             &std::fs::read_to_string(out.path().join(format!("shards/{i}-of-2.json"))).unwrap(),
         )

@@ -88,6 +88,28 @@ pub fn nashra() -> Command {
     cmd
 }
 
+/// Runs `cmd` with `stdin` written to its standard input, to the end.
+pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = cmd.stdin(Stdio::piped()).spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A text file's lines.
+pub fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
 /// The decoding flags of most run tests: small beams and short outputs keep them fast.
 pub const QUICK_DECODE: [&str; 4] = ["--beam", "2", "--max-length", "40"];
 
