@@ -15,8 +15,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::translate::{
-    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, Summarizer, SummaryOptions,
-    TranslateError, Translator,
+    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, Repeats, Summarizer,
+    SummaryOptions, TranslateError, Translator,
 };
 
 /// What a benchmark measures.
@@ -151,28 +151,19 @@ pub fn run(
     if warm > 0 {
         translator.translate(&lines[..warm], &opts, &settings.batch)?;
     }
-    let mut latencies = Vec::new();
-    let mut src_tokens = 0;
-    let mut tgt_tokens = 0;
-    let started = Instant::now();
-    let out =
-        translator.translate_every(lines, &opts, &settings.batch, &mut |r: BatchReport| {
-            latencies.push(r.seconds);
-            src_tokens += r.source_tokens;
-            tgt_tokens += r.target_tokens;
-        })?;
-    let seconds = started.elapsed().as_secs_f64();
-    let sentences = out.iter().filter(|t| t.source_tokens > 0).count();
-    let measured = Measured {
-        compute: translator.engine().model().compute(),
-        model: &translator.files().id,
-        sentences,
-        seconds,
-        src_tokens,
-        tgt_tokens,
-        latencies: &latencies,
+    let pass = |each_batch: &mut dyn FnMut(BatchReport)| {
+        let out =
+            translator.translate_with(lines, &opts, &settings.batch, Repeats::Every, each_batch)?;
+        Ok(out.iter().filter(|t| t.source_tokens > 0).count())
     };
-    Ok(BenchReport::of(measured, model_load_s, settings))
+    let model = &translator.files().id;
+    timed(
+        translator.engine().model().compute(),
+        model,
+        model_load_s,
+        settings,
+        pass,
+    )
 }
 
 /// Summarises `docs` with `settings` and measures it, like [`run`]: warm-up batches first,
@@ -200,20 +191,42 @@ pub fn run_summaries(
     if warm > 0 {
         summarizer.summarize(&docs[..warm], &opts, &settings.batch)?;
     }
+    let pass = |each_batch: &mut dyn FnMut(BatchReport)| {
+        let out = summarizer.summarize_with(docs, &opts, &settings.batch, each_batch)?;
+        Ok(out.iter().filter(|s| s.source_tokens > 0).count())
+    };
+    let model = &summarizer.files().id;
+    timed(
+        summarizer.engine().model().compute(),
+        model,
+        model_load_s,
+        settings,
+        pass,
+    )
+}
+
+/// Times one `pass` over the inputs (it reports every model batch to the callback it is
+/// given, and returns how many inputs it measured): the report's rates and latencies.
+fn timed(
+    compute: Compute,
+    model: &str,
+    model_load_s: f64,
+    settings: &BenchSettings,
+    pass: impl FnOnce(&mut dyn FnMut(BatchReport)) -> Result<usize, TranslateError>,
+) -> Result<BenchReport, TranslateError> {
     let mut latencies = Vec::new();
+    let (mut src_tokens, mut tgt_tokens) = (0, 0);
     let started = Instant::now();
-    let out = summarizer.summarize_with(docs, &opts, &settings.batch, &mut |r: BatchReport| {
-        latencies.push(r.seconds)
+    let sentences = pass(&mut |r: BatchReport| {
+        latencies.push(r.seconds);
+        src_tokens += r.source_tokens;
+        tgt_tokens += r.target_tokens;
     })?;
-    let seconds = started.elapsed().as_secs_f64();
-    let sentences = out.iter().filter(|s| s.source_tokens > 0).count();
-    let src_tokens: usize = out.iter().map(|s| s.source_tokens).sum();
-    let tgt_tokens: usize = out.iter().map(|s| s.tokens.len()).sum();
     let measured = Measured {
-        compute: summarizer.engine().model().compute(),
-        model: &summarizer.files().id,
+        compute,
+        model,
         sentences,
-        seconds,
+        seconds: started.elapsed().as_secs_f64(),
         src_tokens,
         tgt_tokens,
         latencies: &latencies,

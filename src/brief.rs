@@ -225,6 +225,28 @@ pub struct IndexEntry {
     /// [`more_sentences`]).
     #[serde(default)]
     pub more: Vec<Sentence>,
+    /// What the check found in the brief's machine summary; absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_summary: Option<MachineSummaryCount>,
+}
+
+/// What a run counts of one machine summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineSummaryCount {
+    /// Sentences stating what the article does not support (removed ones included).
+    pub unsupported_sentences: usize,
+    /// Of those, the sentences left out (`--summary-check drop`).
+    pub removed_sentences: usize,
+}
+
+impl MachineSummaryCount {
+    pub fn of(m: &MachineSummary) -> Self {
+        let marked = m.sentences.iter().filter(|s| !s.is_supported()).count();
+        Self {
+            unsupported_sentences: marked + m.removed.len(),
+            removed_sentences: m.removed.len(),
+        }
+    }
 }
 
 /// How many sentences beyond its summary an index entry keeps: enough for a story to find
@@ -273,6 +295,7 @@ impl IndexEntry {
             signature: stories::signature(b.title.as_ref().map(|t| t.ar.as_str()), body),
             summary_ar: b.summary.iter().map(|p| p.ar.clone()).collect(),
             more: more_sentences(b),
+            machine_summary: b.machine_summary.as_ref().map(MachineSummaryCount::of),
         }
     }
 }

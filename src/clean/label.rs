@@ -73,41 +73,17 @@ impl Reason {
 
     fn text(&self) -> String {
         use Reason::*;
-        let fixed = match self {
-            ScraperLine => "scraper's metadata line",
-            DateLine => "date line",
-            Byline => "byline",
-            Dateline => "dateline or agency",
-            SourceLine => "source line",
-            SiteName => "site name",
-            NoArabic => "no Arabic text (code, widget or foreign embed)",
-            NumbersOrSymbols => "numbers or symbols only",
-            Widget => "page widget",
-            SocialEmbed => "social-media embed",
-            GluedHeadlines => "run of headlines glued together",
-            ShortItemList => "list of short items (tags or menu)",
-            ReadAlso => "read-also marker",
-            Tags => "tag list",
-            Share => "share/print row",
-            RelatedHeader => "related-articles list header",
-            Masthead => "masthead",
-            MastheadName => "masthead (name)",
-            Copyright => "copyright notice",
-            Caption => "photo caption or credit",
-            PageTitle => "page title with the site name",
-            SectionLabel => "section name or short label",
-            BeforeHeadline => "before the headline",
-            LinkList => "list of links",
-            AfterArticle => "after the end of the article",
-            TeaserRun => "run of other articles' headlines",
-            ReadAlsoTeaser => "read-also teaser",
-            AfterReadAlso => "another article, embedded after a read-also marker",
-            Repeats(n) => return format!("repeats line {n}"),
-            RepeatsPartOf(n) => return format!("repeats part of line {n}"),
-            SharedInBatch(n) => return format!("shared with {n} other articles of the batch"),
-            Extractor(s) => return s.clone(),
-        };
-        fixed.to_string()
+        match self {
+            Repeats(n) => format!("repeats line {n}"),
+            RepeatsPartOf(n) => format!("repeats part of line {n}"),
+            SharedInBatch(n) => format!("shared with {n} other articles of the batch"),
+            Extractor(s) => s.clone(),
+            // A reason missing from the table still reads as something.
+            fixed => FIXED_TEXTS
+                .iter()
+                .find(|(r, _)| r == fixed)
+                .map_or_else(|| format!("{fixed:?}"), |(_, t)| t.to_string()),
+        }
     }
 
     /// Reads back what [`Reason`]'s `Display` wrote; text of no known reason is taken as the
@@ -129,42 +105,51 @@ impl Reason {
         if let Some(n) = number("shared with ", " other articles of the batch") {
             return SharedInBatch(n);
         }
-        let fixed = [
-            ScraperLine,
-            DateLine,
-            Byline,
-            Dateline,
-            SourceLine,
-            SiteName,
-            NoArabic,
-            NumbersOrSymbols,
-            Widget,
-            SocialEmbed,
-            GluedHeadlines,
-            ShortItemList,
-            ReadAlso,
-            Tags,
-            Share,
-            RelatedHeader,
-            Masthead,
-            MastheadName,
-            Copyright,
-            Caption,
-            PageTitle,
-            SectionLabel,
-            BeforeHeadline,
-            LinkList,
-            AfterArticle,
-            TeaserRun,
-            ReadAlsoTeaser,
-            AfterReadAlso,
-        ];
-        fixed
-            .into_iter()
-            .find(|r| r.text() == s)
-            .unwrap_or_else(|| Extractor(s.to_string()))
+        FIXED_TEXTS
+            .iter()
+            .find(|(_, t)| *t == s)
+            .map_or_else(|| Extractor(s.to_string()), |(r, _)| r.clone())
     }
 }
+
+/// The text of every reason without a value: one table both to write a reason and to read
+/// it back.
+const FIXED_TEXTS: [(Reason, &str); 28] = [
+    (Reason::ScraperLine, "scraper's metadata line"),
+    (Reason::DateLine, "date line"),
+    (Reason::Byline, "byline"),
+    (Reason::Dateline, "dateline or agency"),
+    (Reason::SourceLine, "source line"),
+    (Reason::SiteName, "site name"),
+    (
+        Reason::NoArabic,
+        "no Arabic text (code, widget or foreign embed)",
+    ),
+    (Reason::NumbersOrSymbols, "numbers or symbols only"),
+    (Reason::Widget, "page widget"),
+    (Reason::SocialEmbed, "social-media embed"),
+    (Reason::GluedHeadlines, "run of headlines glued together"),
+    (Reason::ShortItemList, "list of short items (tags or menu)"),
+    (Reason::ReadAlso, "read-also marker"),
+    (Reason::Tags, "tag list"),
+    (Reason::Share, "share/print row"),
+    (Reason::RelatedHeader, "related-articles list header"),
+    (Reason::Masthead, "masthead"),
+    (Reason::MastheadName, "masthead (name)"),
+    (Reason::Copyright, "copyright notice"),
+    (Reason::Caption, "photo caption or credit"),
+    (Reason::PageTitle, "page title with the site name"),
+    (Reason::SectionLabel, "section name or short label"),
+    (Reason::BeforeHeadline, "before the headline"),
+    (Reason::LinkList, "list of links"),
+    (Reason::AfterArticle, "after the end of the article"),
+    (Reason::TeaserRun, "run of other articles' headlines"),
+    (Reason::ReadAlsoTeaser, "read-also teaser"),
+    (
+        Reason::AfterReadAlso,
+        "another article, embedded after a read-also marker",
+    ),
+];
 
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -257,5 +242,14 @@ mod tests {
         }
         assert_eq!(Reason::DateLine.kind(), DropKind::Metadata);
         assert_eq!(Reason::TeaserRun.kind(), DropKind::Embedded);
+    }
+
+    #[test]
+    fn every_fixed_text_is_its_reason_s_alone() {
+        for (r, text) in &FIXED_TEXTS {
+            assert_eq!(&r.to_string(), text);
+            assert_eq!(&Reason::parse(text), r);
+            assert_eq!(FIXED_TEXTS.iter().filter(|(_, t)| t == text).count(), 1);
+        }
     }
 }

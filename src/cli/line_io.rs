@@ -8,6 +8,29 @@ use anyhow::Context;
 
 use crate::fsutil::write_atomic;
 
+/// Where a line-by-line command reads and writes: files, else standard input and output.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LineFiles {
+    /// Read the input (one text a line) from this file instead of stdin
+    #[arg(long, short, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Write the output (one line per input line) to this file, atomically, instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl LineFiles {
+    /// See [`read_input`].
+    pub fn read(&self) -> anyhow::Result<String> {
+        read_input(&self.input)
+    }
+
+    /// See [`write_output`].
+    pub fn write(&self, out: &str) -> anyhow::Result<()> {
+        write_output(&self.output, out)
+    }
+}
+
 /// The whole input as UTF-8 text: the file, else standard input. A file that is not UTF-8 is
 /// an error naming it and the offset of the first invalid byte.
 pub fn read_input(input: &Option<PathBuf>) -> anyhow::Result<String> {

@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
 use super::model_args::{configure_threads, DecodeArgs, ModelArgs};
-use crate::run::{self, Formats, Progress, RunPaths, RunSettings};
+use crate::run::{self, Formats, Models, Progress, RunPaths, RunSettings};
+use crate::run::{SummaryCheck, SummaryKind};
+use crate::summarize::Budget;
 use crate::translate::{BatchPolicy, DecodeOptions, Quantize};
 
 /// Turn a folder of Arabic articles into bilingual briefs.
@@ -34,9 +36,40 @@ pub struct RunArgs {
     /// CPU threads shared by article workers and the model [default: all cores]
     #[arg(long, env = "NASHRA_THREADS", value_name = "N")]
     pub threads: Option<usize>,
-    /// Sentences per summary [default: 3]
+    /// Key sentences per summary [default: 3]
     #[arg(long, env = "NASHRA_SUMMARY_SENTENCES", value_name = "K")]
     pub summary_sentences: Option<usize>,
+    /// A budget in (Arabic) words for the key sentences instead of a sentence count: sentences
+    /// are chosen while their words fit (at least one)
+    #[arg(
+        long,
+        env = "NASHRA_SUMMARY_WORDS",
+        value_name = "N",
+        conflicts_with = "summary_sentences"
+    )]
+    pub summary_words: Option<usize>,
+    /// Which summaries briefs show: extractive (the article's key sentences, with their
+    /// Arabic), abstractive (an English summary written by a BART model from the translation,
+    /// checked against the article) or both [default: extractive]
+    #[arg(long, env = "NASHRA_SUMMARY", value_name = "KIND")]
+    pub summary: Option<SummaryKind>,
+    /// What becomes of a machine-summary sentence with a number, date or name the article
+    /// does not support: mark (shown, marked, with what was not found) or drop (left out,
+    /// listed as removed) [default: mark]
+    #[arg(long, env = "NASHRA_SUMMARY_CHECK", value_name = "ACTION")]
+    pub summary_check: Option<SummaryCheck>,
+    /// The summarisation model: a preset (`summary-fast`: distilbart-cnn-12-6,
+    /// `summary-best`: bart-large-cnn) or a Hugging Face repository id [default: summary-fast]
+    #[arg(
+        long,
+        env = "NASHRA_SUMMARY_MODEL",
+        value_name = "PRESET|REPO_ID",
+        conflicts_with = "summary_model_dir"
+    )]
+    pub summary_model: Option<String>,
+    /// A local directory with the summarisation model's files, instead of the Hub
+    #[arg(long, env = "NASHRA_SUMMARY_MODEL_DIR", value_name = "DIR")]
+    pub summary_model_dir: Option<PathBuf>,
     /// Uncached sentences gathered before each model call [default: 512]
     #[arg(long, env = "NASHRA_GROUP_SENTENCES", value_name = "N", hide = true)]
     pub group_sentences: Option<usize>,
@@ -77,6 +110,11 @@ pub struct FileConfig {
     pub batch_tokens: Option<usize>,
     pub threads: Option<usize>,
     pub summary_sentences: Option<usize>,
+    pub summary_words: Option<usize>,
+    pub summary: Option<SummaryKind>,
+    pub summary_check: Option<SummaryCheck>,
+    pub summary_model: Option<String>,
+    pub summary_model_dir: Option<PathBuf>,
     pub max_article_bytes: Option<u64>,
     pub beam: Option<usize>,
     pub max_length: Option<usize>,
@@ -125,6 +163,10 @@ impl Progress for Bar {
             self.sentences as f64 / self.seconds.max(1e-9)
         ));
     }
+    fn summarized(&mut self, documents: usize, seconds: f64) {
+        self.bar
+            .set_message(format!("{documents} summaries written in {seconds:.1}s"));
+    }
     fn article_done(&mut self, done: usize, _total: usize) {
         self.bar.set_position(done as u64);
     }
@@ -163,6 +205,9 @@ impl Progress for Log {
             self.line();
         }
     }
+    fn summarized(&mut self, documents: usize, seconds: f64) {
+        eprintln!("nashra: wrote {documents} abstractive summaries in {seconds:.1}s");
+    }
     fn article_done(&mut self, done: usize, total: usize) {
         if done == total {
             if self.unlogged > 0 {
@@ -183,6 +228,16 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         model_dir: args.model.model_dir.clone().or(file.model_dir.clone()),
         quantize: args.model.quantize.or(file.quantize),
     };
+    // The summariser: its own model flags, the translator's precision.
+    let summary_model_args = ModelArgs {
+        model: args.summary_model.clone().or(file.summary_model.clone()),
+        revision: None,
+        model_dir: args
+            .summary_model_dir
+            .clone()
+            .or(file.summary_model_dir.clone()),
+        quantize: model_args.quantize,
+    };
     let decode_args = DecodeArgs {
         beam: args.decode.beam.or(file.beam),
         max_length: args.decode.max_length.or(file.max_length),
@@ -196,8 +251,16 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     let translator = model_args.load()?;
     settings.decode = decode_args.apply(translator.engine().default_options());
     translator.engine().validate(&settings.decode)?;
+    let summarizer = match settings.summary.abstractive() {
+        true => Some(super::summarize::load(&summary_model_args)?),
+        false => None,
+    };
+    let models = Models {
+        translator: &translator,
+        summarizer: summarizer.as_ref(),
+    };
     let outcome = with_progress(quiet, |p| {
-        run::run_locked(&settings, &translator, paths, lock, p)
+        run::run_locked(&settings, models, paths, lock, p)
     })?;
     report(&outcome, &settings.out, quiet);
     Ok(outcome.status.into())
@@ -206,6 +269,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
 /// The run's settings from flags, environment and file; decoding options are the model's
 /// defaults until the caller applies the decoding flags to them.
 fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
+    let summary_budget = summary_budget(&args, &file)?;
     let inputs = if args.inputs.is_empty() {
         file.inputs.unwrap_or_default()
     } else {
@@ -227,10 +291,12 @@ fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
         decode: DecodeOptions::default(),
         batch: BatchPolicy::tokens(args.batch_tokens.or(file.batch_tokens).unwrap_or(4096)),
         threads: configure_threads(args.threads.or(file.threads))?,
-        summary_sentences: args
-            .summary_sentences
-            .or(file.summary_sentences)
-            .unwrap_or(3),
+        summary_budget,
+        summary: args.summary.or(file.summary).unwrap_or_default(),
+        summary_check: args
+            .summary_check
+            .or(file.summary_check)
+            .unwrap_or_default(),
         group_sentences: args.group_sentences.unwrap_or(512),
         max_article_bytes: args
             .max_article_bytes
@@ -241,6 +307,18 @@ fn settings(args: RunArgs, file: FileConfig) -> anyhow::Result<RunSettings> {
             std::env::var(name).ok()
         })?,
     })
+}
+
+/// The key sentences' budget: `--summary-words` (flag, environment, then file) over
+/// `--summary-sentences`, 3 sentences by default.
+fn summary_budget(args: &RunArgs, file: &FileConfig) -> anyhow::Result<Budget> {
+    let words = args.summary_words.or(file.summary_words);
+    let sentences = args.summary_sentences.or(file.summary_sentences);
+    match (words, sentences) {
+        (Some(0), _) => anyhow::bail!("--summary-words must be at least 1"),
+        (Some(w), _) => Ok(Budget::Words(w)),
+        (None, s) => Ok(Budget::Sentences(s.unwrap_or(3))),
+    }
 }
 
 /// `RUST_LOG=nashra=debug` shows each model call of the run as it starts.
@@ -320,6 +398,13 @@ fn report(outcome: &run::RunOutcome, out: &Path, quiet: bool) {
             } else {
                 format!("; {} run file(s) NOT written (see above)", outcome.unwritten.len())
             }
+        );
+    }
+    if let (false, Some(a)) = (quiet, &c.abstractive) {
+        eprintln!(
+            "nashra: {} machine summaries ({} written, {} from cache); {} sentences state what \
+             the article does not support ({} removed)",
+            a.summaries, a.written, a.cached, a.unsupported_sentences, a.removed_sentences
         );
     }
 }

@@ -1,12 +1,11 @@
 //! `nashra summarize`: one English document per line in, one abstractive summary per line out,
 //! in order (a BART model; see `nashra::translate::summarizer`).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::line_io::{read_input, write_output};
+use super::line_io::LineFiles;
 use super::model_args::{configure_threads, EngineArgs, ModelArgs};
 use crate::translate::hub::HubOptions;
 use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, SummaryOptions};
@@ -14,12 +13,8 @@ use crate::translate::{presets, BatchPolicy, Compute, ModelSource, Summarizer, S
 /// Summarise English documents, one per line (stdin to stdout by default).
 #[derive(Debug, clap::Args)]
 pub struct SummarizeArgs {
-    /// Read English documents (one per line) from this file instead of stdin
-    #[arg(long, short, value_name = "FILE")]
-    pub input: Option<PathBuf>,
-    /// Write summaries (one per line) to this file (atomically) instead of stdout
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: LineFiles,
     /// Documents per model batch
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub batch_size: usize,
@@ -52,7 +47,7 @@ pub fn load(model: &ModelArgs) -> anyhow::Result<Summarizer> {
 
 pub fn execute(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     configure_threads(args.engine.threads)?;
-    let text = read_input(&args.input)?;
+    let text = args.files.read()?;
     let summarizer = load(&args.engine.model)?;
     let defaults = summarizer.default_options();
     let mut opts = SummaryOptions {
@@ -72,6 +67,6 @@ pub fn execute(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
         out.push_str(s.text.replace(['\n', '\r'], " ").trim());
         out.push('\n');
     }
-    write_output(&args.output, &out)?;
+    args.files.write(&out)?;
     Ok(ExitCode::SUCCESS)
 }

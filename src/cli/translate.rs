@@ -1,21 +1,16 @@
 //! `nashra translate`: one Arabic line in, one English line out, in order.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::line_io::{read_input, write_output};
+use super::line_io::LineFiles;
 use super::model_args::{configure_threads, EngineArgs};
 use crate::translate::BatchPolicy;
 
 /// Translate text line by line (stdin to stdout by default).
 #[derive(Debug, clap::Args)]
 pub struct TranslateArgs {
-    /// Read Arabic lines from this file instead of stdin
-    #[arg(long, short, value_name = "FILE")]
-    pub input: Option<PathBuf>,
-    /// Write English lines to this file (atomically) instead of stdout
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: LineFiles,
     /// Sentences per model batch
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub batch_size: usize,
@@ -28,7 +23,7 @@ pub struct TranslateArgs {
 
 pub fn execute(args: TranslateArgs) -> anyhow::Result<ExitCode> {
     configure_threads(args.engine.threads)?;
-    let text = read_input(&args.input)?;
+    let text = args.files.read()?;
     let translator = args.engine.model.load()?;
     let opts = args
         .engine
@@ -45,6 +40,6 @@ pub fn execute(args: TranslateArgs) -> anyhow::Result<ExitCode> {
         out.push_str(&t.text);
         out.push('\n');
     }
-    write_output(&args.output, &out)?;
+    args.files.write(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -286,13 +286,19 @@ mod tests {
             "<section>".repeat(depth),
             "</section>".repeat(depth)
         );
-        let page = std::thread::Builder::new()
+        let page = on_a_small_stack(move || extract_parsed(&html));
+        assert_eq!(page.text, "قال الرئيس\n");
+    }
+
+    /// `f`'s result, run on a 256 KiB stack, where a recursive walk of a deep page would
+    /// overflow.
+    fn on_a_small_stack(f: impl FnOnce() -> Page + Send + 'static) -> Page {
+        std::thread::Builder::new()
             .stack_size(256 << 10)
-            .spawn(move || extract_parsed(&html))
+            .spawn(f)
             .unwrap()
             .join()
-            .expect("extract overflowed its stack");
-        assert_eq!(page.text, "قال الرئيس\n");
+            .expect("extract overflowed its stack")
     }
 
     #[test]
@@ -304,12 +310,7 @@ mod tests {
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        let page = std::thread::Builder::new()
-            .stack_size(256 << 10)
-            .spawn(move || extract(&html))
-            .unwrap()
-            .join()
-            .expect("extract overflowed its stack");
+        let page = on_a_small_stack(move || extract(&html));
         assert_eq!(page.text, "قال الرئيس\n");
         assert!(page.warnings[0].contains("nested deeper"));
     }

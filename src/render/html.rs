@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::{removed_note, unsupported_list};
 use crate::brief::{Brief, CheckedSentence, MachineSummary, Pair, LOW_CONFIDENCE_LOGPROB};
 
 /// Escapes text for HTML element content and quoted attribute values. Five replacements do
@@ -133,15 +134,7 @@ fn machine_summary(out: &mut String, m: &MachineSummary) {
     out.push_str(&sentences.join(" "));
     out.push_str("</p>\n");
     if !m.removed.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p class=\"label\">{} sentence{} removed: {} not found in the article.</p>",
-            m.removed.len(),
-            if m.removed.len() == 1 { "" } else { "s" },
-            escape(&unsupported_list(
-                m.removed.iter().flat_map(|s| &s.unsupported)
-            ))
-        );
+        let _ = writeln!(out, "<p class=\"label\">{}</p>", escape(&removed_note(m)));
     }
     out.push_str("</section>\n");
 }
@@ -158,13 +151,12 @@ fn checked_sentence(s: &CheckedSentence) -> String {
     )
 }
 
-/// `"15 soldiers", "March 9"` as a reader-facing list.
-pub(crate) fn unsupported_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
-    items
-        .into_iter()
-        .map(|u| format!("“{u}”"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The key sentences' heading: beside a machine summary it says where they come from.
+pub(crate) fn summary_heading(b: &Brief) -> &'static str {
+    match b.machine_summary {
+        Some(_) => "Key sentences from the article",
+        None => "Summary",
+    }
 }
 
 /// The date as a `<time>` element, or a visible "no date" where the page gave none.
@@ -206,7 +198,11 @@ pub fn brief(b: &Brief) -> String {
         machine_summary(&mut out, m);
     }
     if !b.summary.is_empty() {
-        out.push_str("<section class=\"summary\">\n<h2>Summary</h2>\n<table>\n");
+        let _ = write!(
+            out,
+            "<section class=\"summary\">\n<h2>{}</h2>\n<table>\n",
+            summary_heading(b)
+        );
         for p in &b.summary {
             pair_row(&mut out, "summary-pair", p);
         }

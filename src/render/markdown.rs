@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::unsupported_list;
+use super::{removed_note, unsupported_list};
 use crate::brief::{Brief, MachineSummary, Pair};
 
 /// Makes text safe inside a table cell: no pipes or line breaks.
@@ -55,13 +55,7 @@ fn machine_summary(out: &mut String, m: &MachineSummary) {
         }
     }
     if !m.removed.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n_{} sentence{} removed: {} not found in the article._",
-            m.removed.len(),
-            if m.removed.len() == 1 { "" } else { "s" },
-            unsupported_list(m.removed.iter().flat_map(|s| &s.unsupported))
-        );
+        let _ = writeln!(out, "\n_{}_", removed_note(m));
     }
     out.push('\n');
 }
@@ -83,7 +77,11 @@ pub fn brief(b: &Brief) -> String {
         machine_summary(&mut out, m);
     }
     if !b.summary.is_empty() {
-        out.push_str("## Summary\n\n| English | العربية |\n| --- | --- |\n");
+        let heading = super::html::summary_heading(b);
+        let _ = write!(
+            out,
+            "## {heading}\n\n| English | العربية |\n| --- | --- |\n"
+        );
         for p in &b.summary {
             row(&mut out, p, false);
         }

@@ -9,6 +9,9 @@
 //! still load. A line torn by a kill at the worst moment is ignored when the file is read
 //! back (the sentence is simply translated again). Append-only files need no rewrite, so
 //! there is no moment at which completed work could be lost.
+//!
+//! Abstractive summaries are kept the same way, in files of their own (`summaries-*.jsonl`):
+//! the source is the English document the summariser read, the value its summary.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -31,6 +34,10 @@ pub struct CachedTranslation {
     pub mean_logprob: Option<f32>,
     pub source_tokens: usize,
     pub target_tokens: usize,
+    /// Whether the source was longer than the model reads and its end was cut (abstractive
+    /// summaries of long articles; never for a sentence).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -220,6 +227,7 @@ mod tests {
             mean_logprob: Some(-0.5),
             source_tokens: 4,
             target_tokens: 3,
+            truncated: false,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::settings::Formats;
+use super::settings::{Formats, SummaryCheck, SummaryKind};
 use super::shard::ShardSource;
 use crate::brief::{DecodingInfo, ModelInfo};
 use crate::clean::Article;
@@ -56,6 +56,9 @@ pub struct Work {
     pub sentences: usize,
     /// Sentences the model translated in this run.
     pub translated: usize,
+    /// Abstractive summaries the summariser wrote in this run (the others came from its
+    /// cache).
+    pub summarized: usize,
     pub source_tokens: usize,
     pub times: StageTimes,
 }
@@ -113,6 +116,37 @@ pub struct Settings {
     pub summary_sentences: usize,
     pub formats: Formats,
     pub cache: String,
+    /// The extractive summary's budget in words, when one was set instead of a sentence
+    /// count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_words: Option<usize>,
+    /// The abstractive summaries' settings; absent when briefs have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abstractive: Option<AbstractiveSettings>,
+}
+
+/// How a run wrote its abstractive summaries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbstractiveSettings {
+    pub summary: SummaryKind,
+    pub check: SummaryCheck,
+    pub model: ModelInfo,
+    pub decoding: DecodingInfo,
+    pub no_repeat_ngram_size: usize,
+    /// The summaries' cache file.
+    pub cache: String,
+}
+
+/// The abstractive summaries of a run: how many briefs have one, how many the model wrote
+/// in this run (the rest came from the cache), and the sentences the check found
+/// unsupported (of which `removed_sentences` were left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbstractiveCounts {
+    pub summaries: usize,
+    pub written: usize,
+    pub cached: usize,
+    pub unsupported_sentences: usize,
+    pub removed_sentences: usize,
 }
 
 /// `translated`: sentences the model translated in this run; `cached`: served from the cache;
@@ -128,6 +162,9 @@ pub struct Counts {
     pub cached: usize,
     #[serde(default)]
     pub low_confidence: usize,
+    /// Present when briefs have abstractive summaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abstractive: Option<AbstractiveCounts>,
 }
 
 impl Counts {
@@ -143,8 +180,9 @@ impl Counts {
             sentences,
             translated,
             cached: sentences - translated.min(sentences),
-            // Known only from the briefs: the caller sets it.
+            // Known only from the briefs: the caller sets these.
             low_confidence: 0,
+            abstractive: None,
         }
     }
 }
@@ -154,6 +192,9 @@ impl Counts {
 pub struct StageTimes {
     pub clean_s: f64,
     pub translate_s: f64,
+    /// Writing abstractive summaries (0 when the run has none, or all were cached).
+    #[serde(default)]
+    pub summarize_s: f64,
     pub render_s: f64,
     pub total_s: f64,
 }

@@ -6,7 +6,8 @@
 //! `start` (output folder, lock, cache) → `ingest` (discover and read files) → `clean`
 //! (decode and structure articles) → per group of articles, `translate` (the sentences still
 //! missing from the cache, in length-sorted batches across articles, each batch's results
-//! appended to the cache and synced before the next) and `render` (briefs, each file written
+//! appended to the cache and synced before the next), `summarize` (abstractive summaries, when
+//! briefs show them, cached the same way) and `render` (briefs, each file written
 //! atomically) → `report` (index and `run.json`, written even when briefs failed). A run killed
 //! at any point leaves only complete files, and the next run picks up from the cache, redoing
 //! at most the batches that were in flight.
@@ -44,41 +45,41 @@ pub mod shard;
 pub mod shard_manifest;
 mod stages;
 
-use crate::translate::Translator;
 pub use brief::build_brief;
 pub use lock::{LockError, RunLock};
 pub use manifest::Manifest;
 pub use outcome::{ExitStatus, RunError, RunOutcome};
 pub use paths::RunPaths;
-pub use settings::{Formats, Progress, RunSettings, Silent};
+pub use settings::{Formats, Models, Progress, RunSettings, Silent, SummaryCheck, SummaryKind};
 pub use stages::{lock_out, Run};
 
 /// Runs the whole job, stage by stage. Errors are returned only when nothing can run; a bad
 /// article is recorded in the manifest and the others complete.
 pub fn run(
     settings: &RunSettings,
-    translator: &Translator,
+    models: Models,
     progress: &mut dyn Progress,
 ) -> Result<RunOutcome, RunError> {
     let paths = RunPaths::of(settings);
     let lock = lock_out(&paths, settings.wait_for_lock)?;
-    run_locked(settings, translator, paths, lock, progress)
+    run_locked(settings, models, paths, lock, progress)
 }
 
 /// [`run`] on `paths`, whose lock the caller took (before loading the model, say).
 pub fn run_locked(
     settings: &RunSettings,
-    translator: &Translator,
+    models: Models,
     paths: RunPaths,
     lock: RunLock,
     progress: &mut dyn Progress,
 ) -> Result<RunOutcome, RunError> {
-    let mut run = Run::start_locked(settings, translator, paths, lock)?;
+    let mut run = Run::start_locked(settings, models, paths, lock)?;
     run.ingest()?;
     run.clean(progress);
     run.shard();
     for group in run.groups() {
         run.translate(group.clone(), progress)?;
+        run.summarize(group.clone(), progress)?;
         run.render(group, progress);
     }
     Ok(run.report())

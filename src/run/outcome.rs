@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::lock::LockError;
 use super::manifest::{Manifest, Unwritten};
+use super::settings::SummaryKind;
 use crate::ingest;
 
 /// How a run ended.
@@ -78,4 +79,6 @@ pub enum RunError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Translate(#[from] crate::translate::TranslateError),
+    #[error("--summary {0:?} needs a summarisation model, and none was given to the run")]
+    NoSummarizer(SummaryKind),
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::manifest::{
-    ArticleRecord, Manifest, Settings, ShardReport, StageTimes, Unwritten, Work,
+    AbstractiveCounts, ArticleRecord, Manifest, Settings, ShardReport, StageTimes, Unwritten, Work,
 };
 use super::paths;
 use super::shard::Shard;
@@ -112,6 +112,9 @@ pub struct Part {
     /// others came from the cache).
     pub sentences: usize,
     pub translated: usize,
+    /// Abstractive summaries the part's summariser wrote (the others came from the cache).
+    #[serde(default)]
+    pub summarized: usize,
     pub times: StageTimes,
     pub source_tokens: usize,
     pub records: Vec<Ordered<ArticleRecord>>,
@@ -163,15 +166,24 @@ pub fn assemble_index(
     let work = Work {
         sentences: parts.iter().map(|p| p.sentences).sum(),
         translated: parts.iter().map(|p| p.translated).sum(),
+        summarized: parts.iter().map(|p| p.summarized).sum(),
         source_tokens: parts.iter().map(|p| p.source_tokens).sum(),
         times: critical_path(parts.iter().map(|p| &p.times)),
     };
     let mut settings = first.settings.clone();
     if parts.len() > 1 {
         settings.cache = common_dir(parts.iter().map(|p| p.settings.cache.as_str()));
+        if let Some(a) = &mut settings.abstractive {
+            let caches = parts.iter().filter_map(|p| p.settings.abstractive.as_ref());
+            a.cache = common_dir(caches.map(|a| a.cache.as_str()));
+        }
     }
+    let abstractive = settings.abstractive.is_some();
     let mut manifest = Manifest::of(first.model.clone(), settings, records, &work);
     manifest.counts.low_confidence = entries.iter().map(|e| e.low_confidence).sum();
+    if abstractive {
+        manifest.counts.abstractive = Some(abstractive_counts(&entries, work.summarized));
+    }
     for w in parts.iter().flat_map(|p| &p.warnings) {
         if !manifest.warnings.contains(w) {
             manifest.warnings.push(w.clone());
@@ -185,6 +197,18 @@ pub fn assemble_index(
         files: render::index::files(&entries),
         manifest,
     })
+}
+
+/// The abstractive summaries of a run's briefs, `written` of them by the model in this run.
+fn abstractive_counts(entries: &[IndexEntry], written: usize) -> AbstractiveCounts {
+    let checked: Vec<_> = entries.iter().filter_map(|e| e.machine_summary).collect();
+    AbstractiveCounts {
+        summaries: checked.len(),
+        written,
+        cached: checked.len().saturating_sub(written),
+        unsupported_sentences: checked.iter().map(|c| c.unsupported_sentences).sum(),
+        removed_sentences: checked.iter().map(|c| c.removed_sentences).sum(),
+    }
 }
 
 /// Every part agrees with the first on the model and the settings that shape the outputs;
@@ -211,11 +235,24 @@ fn agree(parts: &[&Part], shards: &[ShardReport]) -> Result<(), Mismatch> {
         if p.settings.decoding != first.settings.decoding
             || p.settings.formats != first.settings.formats
             || p.settings.summary_sentences != first.settings.summary_sentences
+            || p.settings.summary_words != first.settings.summary_words
+            || !same_abstractive(&p.settings, &first.settings)
         {
             return Err(mismatch("the settings"));
         }
     }
     Ok(())
+}
+
+/// Whether two parts wrote abstractive summaries alike (their cache files may differ).
+fn same_abstractive(a: &Settings, b: &Settings) -> bool {
+    let without_cache = |s: &Settings| {
+        s.abstractive.clone().map(|mut a| {
+            a.cache.clear();
+            a
+        })
+    };
+    without_cache(a) == without_cache(b)
 }
 
 /// The items, sorted by their one-process place (stably: items of one place keep their order).
@@ -230,6 +267,7 @@ fn critical_path<'a>(times: impl Iterator<Item = &'a StageTimes>) -> StageTimes 
     times.fold(StageTimes::default(), |acc, t| StageTimes {
         clean_s: acc.clean_s.max(t.clean_s),
         translate_s: acc.translate_s.max(t.translate_s),
+        summarize_s: acc.summarize_s.max(t.summarize_s),
         render_s: acc.render_s.max(t.render_s),
         total_s: acc.total_s.max(t.total_s),
     })
@@ -297,6 +335,7 @@ pub(crate) mod tests {
             summary: Vec::new(),
             summary_ar: Vec::new(),
             more: Vec::new(),
+            machine_summary: None,
             low_confidence: 0,
             signature: Default::default(),
         }
@@ -339,12 +378,16 @@ pub(crate) mod tests {
                 summary_sentences: 3,
                 formats: Formats::parse("html").unwrap(),
                 cache: "/c/.cache/translations-x.0-of-2.jsonl".into(),
+                summary_words: None,
+                abstractive: None,
             },
             sentences: 4,
             translated: 3,
+            summarized: 0,
             times: StageTimes {
                 clean_s: 1.0,
                 translate_s: 2.0,
+                summarize_s: 0.0,
                 render_s: 0.5,
                 total_s: 4.0,
             },

@@ -76,19 +76,34 @@ impl RunPaths {
 
     /// The cache file for translations made with one model and one set of decoding settings.
     pub fn cache_file(&self, fingerprint: &str) -> PathBuf {
-        let family = self.cache_family(fingerprint);
-        match self.shard {
-            Some(s) => self
-                .cache_dir
-                .join(format!("{family}.{}.jsonl", s.file_stem())),
-            None => self.cache_dir.join(format!("{family}.jsonl")),
-        }
+        self.member_file(&self.cache_family(fingerprint))
     }
 
     /// The name shared by every cache file of one fingerprint (the whole run's and each
     /// shard's): a run reads them all and appends to its own.
     pub fn cache_family(&self, fingerprint: &str) -> String {
         format!("{}-{fingerprint}", self.cache_stem)
+    }
+
+    /// The cache file for abstractive summaries made with one summariser and one set of
+    /// settings, beside the translations' (see [`RunPaths::cache_file`]).
+    pub fn summary_cache_file(&self, fingerprint: &str) -> PathBuf {
+        self.member_file(&self.summary_cache_family(fingerprint))
+    }
+
+    /// [`RunPaths::cache_family`] for abstractive summaries.
+    pub fn summary_cache_family(&self, fingerprint: &str) -> String {
+        format!("summaries-{fingerprint}")
+    }
+
+    /// This process's file of a cache family: a shard appends to its own.
+    fn member_file(&self, family: &str) -> PathBuf {
+        match self.shard {
+            Some(s) => self
+                .cache_dir
+                .join(format!("{family}.{}.jsonl", s.file_stem())),
+            None => self.cache_dir.join(format!("{family}.jsonl")),
+        }
     }
 
     /// The output folder's lock: a whole run holds it alone, the shards of a run together.

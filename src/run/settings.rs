@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::shard::ShardAssignment;
-use crate::translate::{BatchPolicy, DecodeOptions};
+use crate::summarize::Budget;
+use crate::translate::{BatchPolicy, DecodeOptions, Summarizer, Translator};
 
 /// Which files to write per article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +50,12 @@ pub struct RunSettings {
     pub decode: DecodeOptions,
     pub batch: BatchPolicy,
     pub threads: usize,
-    pub summary_sentences: usize,
+    /// How long the extractive summary (the article's key sentences) may be.
+    pub summary_budget: Budget,
+    /// Which summaries a brief shows.
+    pub summary: SummaryKind,
+    /// What becomes of a machine-summary sentence the article does not support.
+    pub summary_check: SummaryCheck,
     /// Uncached sentences gathered before the model is called: small values show briefs
     /// sooner, large values fill batches better. Durability does not depend on it: the cache
     /// is appended after every model batch either way.
@@ -62,10 +68,67 @@ pub struct RunSettings {
     pub shard: Option<ShardAssignment>,
 }
 
+/// The models a run uses: the translator, and the summariser when briefs get abstractive
+/// summaries ([`SummaryKind::abstractive`]).
+#[derive(Clone, Copy)]
+pub struct Models<'a> {
+    pub translator: &'a Translator,
+    pub summarizer: Option<&'a Summarizer>,
+}
+
+impl<'a> Models<'a> {
+    /// A translator alone: briefs with the article's key sentences only.
+    pub fn translator(translator: &'a Translator) -> Self {
+        Self {
+            translator,
+            summarizer: None,
+        }
+    }
+}
+
+/// Which summaries a brief shows (`--summary`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryKind {
+    /// The article's key sentences, each with its Arabic (no second model).
+    #[default]
+    Extractive,
+    /// A machine-written English summary (BART), checked against the article.
+    Abstractive,
+    /// The machine summary above the key sentences.
+    Both,
+}
+
+impl SummaryKind {
+    /// Whether briefs show the article's own key sentences.
+    pub fn extractive(self) -> bool {
+        matches!(self, Self::Extractive | Self::Both)
+    }
+
+    /// Whether the run needs a summarisation model.
+    pub fn abstractive(self) -> bool {
+        matches!(self, Self::Abstractive | Self::Both)
+    }
+}
+
+/// What becomes of a machine-summary sentence stating a number, date or name the article
+/// does not support (`--summary-check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryCheck {
+    /// Shown, marked, with what could not be found.
+    #[default]
+    Mark,
+    /// Left out of the summary, and listed as removed.
+    Drop,
+}
+
 /// Progress events, for a progress bar or log lines.
 pub trait Progress {
     fn articles_read(&mut self, total: usize, ok: usize);
     fn translated(&mut self, sentences: usize, seconds: f64);
+    /// `documents` abstractive summaries written by the model in `seconds`.
+    fn summarized(&mut self, _documents: usize, _seconds: f64) {}
     /// `done` of `total` articles processed (written or failed).
     fn article_done(&mut self, done: usize, total: usize);
 }

@@ -411,38 +411,27 @@ mod tests {
 
     #[test]
     fn slurm_arrays_may_have_a_step_given_or_derived() {
-        // --array=10-20:5 → ids 10, 15, 20.
-        let given = env(&[
-            ("SLURM_ARRAY_TASK_ID", "15"),
-            ("SLURM_ARRAY_TASK_MIN", "10"),
-            ("SLURM_ARRAY_TASK_MAX", "20"),
-            ("SLURM_ARRAY_TASK_STEP", "5"),
-            ("SLURM_ARRAY_TASK_COUNT", "3"),
-        ]);
-        assert_eq!(
-            shard_of(resolve(None, None, &given)),
-            Shard { index: 1, count: 3 }
-        );
-        let derived = env(&[
-            ("SLURM_ARRAY_TASK_ID", "20"),
-            ("SLURM_ARRAY_TASK_MIN", "10"),
-            ("SLURM_ARRAY_TASK_MAX", "20"),
-            ("SLURM_ARRAY_TASK_COUNT", "3"),
-        ]);
-        assert_eq!(
-            shard_of(resolve(None, None, &derived)),
-            Shard { index: 2, count: 3 }
-        );
-        let no_count = env(&[
-            ("SLURM_ARRAY_TASK_ID", "7"),
-            ("SLURM_ARRAY_TASK_MIN", "1"),
-            ("SLURM_ARRAY_TASK_MAX", "7"),
-            ("SLURM_ARRAY_TASK_STEP", "3"),
-        ]);
-        assert_eq!(
-            shard_of(resolve(None, None, &no_count)),
-            Shard { index: 2, count: 3 }
-        );
+        // (ID, MIN, MAX, STEP, COUNT) → the shard; --array=10-20:5 gives ids 10, 15, 20.
+        let cases = [
+            (["15", "10", "20", "5", "3"], Shard { index: 1, count: 3 }),
+            (["20", "10", "20", "", "3"], Shard { index: 2, count: 3 }),
+            (["7", "1", "7", "3", ""], Shard { index: 2, count: 3 }),
+        ];
+        for (values, shard) in cases {
+            let names =
+                ["ID", "MIN", "MAX", "STEP", "COUNT"].map(|n| format!("SLURM_ARRAY_TASK_{n}"));
+            let set: Vec<(&str, &str)> = names
+                .iter()
+                .zip(values)
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(n, v)| (n.as_str(), v))
+                .collect();
+            assert_eq!(
+                shard_of(resolve(None, None, &env(&set))),
+                shard,
+                "{values:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,8 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::ShardReport;
 use super::parts::Part;
-use super::settings::RunSettings;
+use super::settings::{RunSettings, SummaryKind};
 use super::shard::ShardAssignment;
+use crate::summarize::Budget;
 
 /// One shard's part, and what identifies its run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,12 +52,21 @@ impl ShardManifest {
 /// What the outputs depend on besides the inputs and the model: the shards of one run must
 /// agree on it (it goes into [`run_key`]).
 pub fn outputs_json(settings: &RunSettings) -> String {
-    serde_json::json!({
+    let mut outputs = serde_json::json!({
         "decode": settings.decode,
         "formats": settings.formats,
-        "summary_sentences": settings.summary_sentences,
-    })
-    .to_string()
+    });
+    // Settings added later join only when not the default, so that runs that do not use
+    // them keep the identity they always had.
+    match settings.summary_budget {
+        Budget::Sentences(n) => outputs["summary_sentences"] = n.into(),
+        Budget::Words(n) => outputs["summary_words"] = n.into(),
+    }
+    if settings.summary != SummaryKind::default() {
+        outputs["summary"] = serde_json::json!(settings.summary);
+        outputs["summary_check"] = serde_json::json!(settings.summary_check);
+    }
+    outputs.to_string()
 }
 
 /// A run's identity: SHA-256 over every input's identity in one-process order (content ids

@@ -9,15 +9,17 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::brief::build_brief;
+use super::brief::{build_brief, english_document, machine_summary};
 use super::cache::{self, CachedTranslation, TranslationCache};
 use super::lock::RunLock;
-use super::manifest::{self, ArticleRecord, Manifest, ShardReport, Unwritten, Work};
+use super::manifest::{
+    self, AbstractiveSettings, ArticleRecord, Manifest, ShardReport, Unwritten, Work,
+};
 use super::merge;
 use super::outcome::{ExitStatus, RunError, RunOutcome};
 use super::parts::{self, Ordered, Part, Share};
 use super::paths::RunPaths;
-use super::settings::{Progress, RunSettings};
+use super::settings::{Models, Progress, RunSettings, SummaryKind};
 use super::shard::ShardAssignment;
 use super::shard_manifest::{self, ShardManifest};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
@@ -25,8 +27,10 @@ use crate::clean::{self, Article};
 use crate::fsutil::{is_temp_name, write_if_changed};
 use crate::ingest::{self, IngestError, RawDoc};
 use crate::render;
+use crate::summarize::Budget;
 use crate::translate::fit::{self, MAX_SENTENCE_CHARS};
-use crate::translate::{DecodeOptions, Translation, Translator};
+use crate::translate::{batch, BatchPolicy, DecodeOptions, Summarizer, SummaryOptions};
+use crate::translate::{Summary, Translation, Translator};
 
 /// One run of the nightly job, between its stages.
 pub struct Run<'a> {
@@ -39,6 +43,8 @@ pub struct Run<'a> {
     cache: TranslationCache,
     model: ModelInfo,
     decoding: DecodingInfo,
+    /// The abstractive summaries' model and cache, when briefs get them.
+    abstractive: Option<Abstractive<'a>>,
     /// Read by `ingest`, consumed by `clean`.
     raw: Vec<RawDoc>,
     /// Documents that never became articles (unreadable, skipped, duplicates), in input
@@ -59,22 +65,93 @@ pub struct Run<'a> {
     work: Work,
 }
 
+/// A run's abstractive summaries: the model, its settings, and the cache of what it wrote
+/// (keyed by the English document it read).
+struct Abstractive<'a> {
+    summarizer: &'a Summarizer,
+    options: SummaryOptions,
+    cache: TranslationCache,
+    /// As `run.json` and the briefs name the model and its settings.
+    settings: AbstractiveSettings,
+    label: String,
+}
+
+/// Documents per model batch of the summariser: eight 1,024-token documents in beam 4 keep
+/// the decoder's memory modest, and fill a batch well enough on a CPU.
+const SUMMARY_BATCH: usize = 8;
+
+/// Raised whenever the English document a summariser reads is built differently (see
+/// [`english_document`]): part of the summaries' cache fingerprint.
+const DOCUMENT_REVISION: u32 = 1;
+
+impl<'a> Abstractive<'a> {
+    /// The summariser's settings and its cache file, for a run with `paths`.
+    fn open(
+        summarizer: &'a Summarizer,
+        settings: &RunSettings,
+        paths: &RunPaths,
+    ) -> Result<Self, RunError> {
+        let options = summarizer.default_options().clone();
+        let weights_sha256 = summarizer.weights_sha256()?;
+        let quantize = summarizer.engine().model().compute().quantize;
+        let settings_json = serde_json::json!({"options": options, "document": DOCUMENT_REVISION});
+        let fingerprint = cache::fingerprint(
+            &cache::weights_id(&weights_sha256, quantize),
+            &settings_json.to_string(),
+        );
+        let cache_file = paths.summary_cache_file(&fingerprint);
+        let family = paths.summary_cache_family(&fingerprint);
+        let cache = TranslationCache::open_family(&cache_file, Some(&family)).map_err(|error| {
+            RunError::Output {
+                path: cache_file.clone(),
+                error,
+            }
+        })?;
+        let files = summarizer.files();
+        let label = match &files.revision {
+            Some(r) => format!("{}@{}", files.id, &r[..r.len().min(12)]),
+            None => files.id.clone(),
+        };
+        Ok(Self {
+            summarizer,
+            settings: AbstractiveSettings {
+                summary: settings.summary,
+                check: settings.summary_check,
+                model: ModelInfo {
+                    id: files.id.clone(),
+                    revision: files.revision.clone(),
+                    weights_sha256,
+                    quantize,
+                },
+                decoding: decoding_info(&options.decode),
+                no_repeat_ngram_size: options.rules.no_repeat_ngram_size,
+                cache: cache.path().display().to_string(),
+            },
+            options,
+            cache,
+            label,
+        })
+    }
+}
+
 impl<'a> Run<'a> {
     /// Opens the run with the default paths (see [`RunPaths::of`]), taking the lock.
-    pub fn start(settings: &'a RunSettings, translator: &'a Translator) -> Result<Self, RunError> {
+    pub fn start(settings: &'a RunSettings, models: Models<'a>) -> Result<Self, RunError> {
         let paths = RunPaths::of(settings);
         let lock = lock_out(&paths, settings.wait_for_lock)?;
-        Self::start_locked(settings, translator, paths, lock)
+        Self::start_locked(settings, models, paths, lock)
     }
 
     /// Opens the run on `paths`, whose lock the caller holds (see [`lock_out`]): removes
-    /// temporary files an interrupted run left, and opens the translation cache.
+    /// temporary files an interrupted run left, and opens the caches. A run whose briefs
+    /// get abstractive summaries needs `models.summarizer`.
     pub fn start_locked(
         settings: &'a RunSettings,
-        translator: &'a Translator,
+        models: Models<'a>,
         paths: RunPaths,
         lock: RunLock,
     ) -> Result<Self, RunError> {
+        let translator = models.translator;
         let started = Instant::now();
         // Under the lock, any temporary file here belongs to a run that is gone, unless
         // other shards of the run share the folder: then only old ones do.
@@ -96,6 +173,11 @@ impl<'a> Run<'a> {
                 error,
             }
         })?;
+        let abstractive = match (settings.summary.abstractive(), models.summarizer) {
+            (false, _) => None,
+            (true, Some(summarizer)) => Some(Abstractive::open(summarizer, settings, &paths)?),
+            (true, None) => return Err(RunError::NoSummarizer(settings.summary)),
+        };
         let model = ModelInfo {
             id: translator.files().id.clone(),
             revision: translator.files().revision.clone(),
@@ -111,6 +193,7 @@ impl<'a> Run<'a> {
             cache,
             model,
             decoding: decoding_info(&settings.decode),
+            abstractive,
             raw: Vec::new(),
             unusable: Vec::new(),
             records: Vec::new(),
@@ -259,16 +342,21 @@ impl<'a> Run<'a> {
         let mut groups = Vec::new();
         let mut pending: HashSet<&str> = HashSet::new();
         let mut start = 0;
+        let mut summaries = 0;
         for (i, a) in self.articles.iter().enumerate() {
             for u in units(&a.item) {
                 if self.cache.get(u).is_none() {
                     pending.insert(u);
                 }
             }
-            if pending.len() >= want {
+            if self.lacks_summary(&a.item) {
+                summaries += 1;
+            }
+            if pending.len() + summaries * SUMMARY_COST_IN_SENTENCES >= want {
                 groups.push(start..i + 1);
                 start = i + 1;
                 pending.clear();
+                summaries = 0;
             }
         }
         if start < self.articles.len() {
@@ -309,6 +397,87 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Stage 3b: the abstractive summaries of the group's articles that the summaries' cache
+    /// lacks (only for briefs that show them), each written from the article's English
+    /// translation (see [`english_document`]). As in `translate`, each wave of model batches
+    /// is appended to the cache and synced before the next starts.
+    pub fn summarize(
+        &mut self,
+        group: Range<usize>,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RunError> {
+        let (missing, articles) = self.missing_summaries(group);
+        let Some(abstractive) = self.abstractive.as_mut() else {
+            return Ok(());
+        };
+        // Counted per article, as `run.json` counts summaries (two articles may share one).
+        self.work.summarized += articles;
+        let summarizer = abstractive.summarizer;
+        let lengths: Vec<usize> = missing
+            .iter()
+            .map(|d| summarizer.encode(d).0.len())
+            .collect();
+        let policy = BatchPolicy::sentences(SUMMARY_BATCH);
+        for wave in batch::waves(&lengths, &policy, batch::default_concurrency()) {
+            let docs: Vec<&str> = wave
+                .iter()
+                .flatten()
+                .map(|&i| missing[i].as_str())
+                .collect();
+            // Logged before the call, as in `translate`.
+            tracing::debug!(documents = docs.len(), "model call starts");
+            let t = Instant::now();
+            let out = summarizer.summarize(&docs, &abstractive.options, &policy)?;
+            let seconds = t.elapsed().as_secs_f64();
+            self.work.times.summarize_s += seconds;
+            progress.summarized(docs.len(), seconds);
+            let items = docs
+                .iter()
+                .zip(out)
+                .map(|(doc, s)| (doc.to_string(), cached(s)));
+            if let Err(e) = abstractive.cache.insert_all(items) {
+                note_unwritten(&mut self.unwritten, abstractive.cache.path(), &e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The English document of `a` as its translations in the cache make it (see
+    /// [`english_document`]).
+    fn english_document(&self, a: &Article) -> String {
+        english_document(a, &|n| self.cache.get(n).map(|t| t.en.clone()))
+    }
+
+    /// Whether `a` should get an abstractive summary that the cache does not hold yet (an
+    /// article not fully translated cannot have one).
+    fn lacks_summary(&self, a: &Article) -> bool {
+        let Some(abstractive) = &self.abstractive else {
+            return false;
+        };
+        if units(a).any(|u| self.cache.get(u).is_none()) {
+            return true;
+        }
+        let doc = self.english_document(a);
+        !doc.is_empty() && abstractive.cache.get(&doc).is_none()
+    }
+
+    /// The English documents of the group whose summaries are not in the cache, each once,
+    /// and how many of the group's articles they are.
+    fn missing_summaries(&self, group: Range<usize>) -> (Vec<String>, usize) {
+        let Some(abstractive) = &self.abstractive else {
+            return (Vec::new(), 0);
+        };
+        let missing: Vec<String> = self.articles[group]
+            .iter()
+            .map(|a| self.english_document(&a.item))
+            .filter(|d| !d.is_empty() && abstractive.cache.get(d).is_none())
+            .collect();
+        let articles = missing.len();
+        let mut seen = HashSet::new();
+        let docs = missing.into_iter().filter(|d| seen.insert(d.clone()));
+        (docs.collect(), articles)
+    }
+
     /// The group's sentences not in the cache, each once, in order of first use.
     fn missing(&self, group: Range<usize>) -> Vec<String> {
         let mut seen = HashSet::new();
@@ -344,17 +513,12 @@ impl<'a> Run<'a> {
                 mean_logprob: Some(t.mean_logprob),
                 source_tokens: t.source_tokens,
                 target_tokens: t.tokens.len(),
+                truncated: false,
             };
             (src, value)
         });
         if let Err(e) = self.cache.insert_all(items) {
-            let path = self.cache.path().display().to_string();
-            if !self.unwritten.iter().any(|u| u.path == path) {
-                self.unwritten.push(Unwritten {
-                    path,
-                    error: e.to_string(),
-                });
-            }
+            note_unwritten(&mut self.unwritten, self.cache.path(), &e);
         }
     }
 
@@ -385,7 +549,24 @@ impl<'a> Run<'a> {
         lookup: &HashMap<String, CachedTranslation>,
     ) -> Result<IndexEntry, String> {
         let s = self.settings;
-        let b = build_brief(a, lookup, &self.model, &self.decoding, s.summary_sentences);
+        let mut b = build_brief(a, lookup, &self.model, &self.decoding, s.summary_budget);
+        if let Some(abstractive) = &self.abstractive {
+            let en = |n: &str| lookup.get(n).map(|t| t.en.clone());
+            let doc = english_document(a, &en);
+            let summary = abstractive
+                .cache
+                .get(&doc)
+                .filter(|c| !c.en.trim().is_empty());
+            b.machine_summary = summary.map(|c| {
+                let check = s.summary_check;
+                machine_summary(a, &doc, &c.en, &abstractive.label, check, c.truncated)
+            });
+        }
+        // The index and the story summaries read the key sentences whatever the brief shows.
+        let entry = IndexEntry::of(&b);
+        if s.summary == SummaryKind::Abstractive {
+            b.summary.clear();
+        }
         let formats = [
             (
                 s.formats.html,
@@ -401,7 +582,7 @@ impl<'a> Run<'a> {
                 write(&path, &render(&b)).map_err(|e| e.to_string())?;
             }
         }
-        Ok(IndexEntry::of(&b))
+        Ok(entry)
     }
 
     /// Stage 5: the index and `run.json`, written even when briefs failed. Files that could
@@ -480,12 +661,21 @@ impl<'a> Run<'a> {
                 decoding: self.decoding.clone(),
                 batch: s.batch,
                 threads: s.threads,
-                summary_sentences: s.summary_sentences,
+                summary_sentences: match s.summary_budget {
+                    Budget::Sentences(n) => n,
+                    Budget::Words(_) => 0,
+                },
                 formats: s.formats,
                 cache: self.cache.path().display().to_string(),
+                summary_words: match s.summary_budget {
+                    Budget::Words(n) => Some(n),
+                    Budget::Sentences(_) => None,
+                },
+                abstractive: self.abstractive.as_ref().map(|a| a.settings.clone()),
             },
             sentences: work.sentences,
             translated: work.translated,
+            summarized: work.summarized,
             times: work.times,
             source_tokens: work.source_tokens,
             records,
@@ -496,6 +686,34 @@ impl<'a> Run<'a> {
         }
     }
 }
+
+/// Records, once per file, that `path` (a cache) could not be written.
+fn note_unwritten(unwritten: &mut Vec<Unwritten>, path: &Path, e: &std::io::Error) {
+    let path = path.display().to_string();
+    if !unwritten.iter().any(|u| u.path == path) {
+        unwritten.push(Unwritten {
+            path,
+            error: e.to_string(),
+        });
+    }
+}
+
+/// A summary as its cache keeps it.
+fn cached(s: Summary) -> CachedTranslation {
+    CachedTranslation {
+        en: s.text.replace(['\n', '\r'], " ").trim().to_string(),
+        score: s.score,
+        mean_logprob: Some(s.mean_logprob),
+        source_tokens: s.source_tokens,
+        target_tokens: s.tokens.len(),
+        truncated: s.truncated,
+    }
+}
+
+/// About how many sentence translations one abstractive summary costs (a 1,024-token
+/// document through the encoder, then up to 142 tokens in beam 4): an article lacking its
+/// summary counts this much towards a group, so briefs keep appearing as the night goes.
+const SUMMARY_COST_IN_SENTENCES: usize = 32;
 
 /// The record of a document that could not become an article.
 fn record_of(e: &IngestError) -> ArticleRecord {

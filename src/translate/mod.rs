@@ -29,7 +29,7 @@ pub use engine::Engine;
 pub use hub::{ModelFiles, ModelSource};
 pub use model::{Compute, Isa, Quantize};
 pub use summarizer::{Summarizer, Summary, SummaryOptions};
-pub use translator::{BatchReport, Translation, Translator};
+pub use translator::{BatchReport, Repeats, Translation, Translator};
 
 /// Everything that can go wrong between a model's files and a translation. Every message
 /// names the file (or model) and the cause.

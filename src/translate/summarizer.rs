@@ -22,7 +22,7 @@ use super::{
 
 /// Decoding settings of a summariser: the search, and the rules that read the hypothesis so
 /// far (forced first token, no repeated n-grams).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SummaryOptions {
     pub decode: DecodeOptions,
     pub rules: SequenceRules,
@@ -168,6 +168,11 @@ impl Summarizer {
 
     pub fn files(&self) -> &ModelFiles {
         &self.files
+    }
+
+    /// SHA-256 of the weights file (read whole: call it once).
+    pub fn weights_sha256(&self) -> Result<String, TranslateError> {
+        super::model::weights::sha256_file(self.files.weights.path())
     }
 
     /// The most tokens of a document the model reads (`<s>` and `</s>` included).

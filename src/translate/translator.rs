@@ -37,6 +37,14 @@ pub struct Translation {
     pub parts: usize,
 }
 
+/// Whether a call translates identical texts once (what a reader wants) or every time (what
+/// a benchmark against systems that do not deduplicate must do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    Once,
+    Every,
+}
+
 /// What one model batch did; handed to progress callbacks as it completes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BatchReport {
@@ -167,41 +175,37 @@ impl Translator {
         self.source_tokens(text) <= self.engine.max_source_tokens()
     }
 
-    /// Translates `texts` in order. See [`Translator::translate_with`].
+    /// Translates `texts` in order, each distinct text once. See
+    /// [`Translator::translate_with`].
     pub fn translate(
         &self,
         texts: &[&str],
         opts: &DecodeOptions,
         policy: &BatchPolicy,
     ) -> Result<Vec<Translation>, TranslateError> {
-        self.translate_with(texts, opts, policy, &mut |_| {})
+        self.translate_with(texts, opts, policy, Repeats::Once, &mut |_| {})
     }
 
     /// Translates `texts`, one translation per text, in order. Empty (or whitespace-only)
     /// texts give empty translations without a model call; identical texts are translated
-    /// once; a text longer than the model's positions is split at safe boundaries (clause
-    /// punctuation, conjunctions, then whitespace) and its parts' translations are joined with
-    /// a space — never truncated. `progress` is called after every model batch.
+    /// once, unless `repeats` says every one; a text longer than the model's positions is
+    /// split at safe boundaries (clause punctuation, conjunctions, then whitespace) and its
+    /// parts' translations are joined with a space — never truncated. `progress` is called
+    /// after every model batch.
     pub fn translate_with(
         &self,
         texts: &[&str],
         opts: &DecodeOptions,
         policy: &BatchPolicy,
+        repeats: Repeats,
         progress: &mut dyn FnMut(BatchReport),
     ) -> Result<Vec<Translation>, TranslateError> {
-        self.translate_impl(texts, opts, policy, true, progress)
-    }
-
-    /// Like [`Translator::translate_with`] but translating every text, repeats included: what a
-    /// benchmark must do to compare with systems that do not deduplicate.
-    pub fn translate_every(
-        &self,
-        texts: &[&str],
-        opts: &DecodeOptions,
-        policy: &BatchPolicy,
-        progress: &mut dyn FnMut(BatchReport),
-    ) -> Result<Vec<Translation>, TranslateError> {
-        self.translate_impl(texts, opts, policy, false, progress)
+        self.engine.validate(opts)?;
+        let sources = Sources::collect(texts, repeats == Repeats::Once);
+        let units = self.units(&sources.unique);
+        let hyps = self.decode_waves(&units.ids, opts, policy, progress)?;
+        let translated = self.join(&units, hyps, opts);
+        Ok(sources.spread(&translated))
     }
 
     /// The wave plan: items of these source lengths cut into model batches by `policy`
@@ -211,22 +215,6 @@ impl Translator {
     /// by wave (`run`, to sync its cache between waves) uses this to cut its work the same way.
     pub fn wave_plan(&self, lengths: &[usize], policy: &BatchPolicy) -> Vec<Vec<Vec<usize>>> {
         batch::waves(lengths, policy, self.concurrent_batches)
-    }
-
-    fn translate_impl(
-        &self,
-        texts: &[&str],
-        opts: &DecodeOptions,
-        policy: &BatchPolicy,
-        dedup: bool,
-        progress: &mut dyn FnMut(BatchReport),
-    ) -> Result<Vec<Translation>, TranslateError> {
-        self.engine.validate(opts)?;
-        let sources = Sources::collect(texts, dedup);
-        let units = self.units(&sources.unique);
-        let hyps = self.decode_waves(&units.ids, opts, policy, progress)?;
-        let translated = self.join(&units, hyps, opts);
-        Ok(sources.spread(&translated))
     }
 
     /// The token sequences the model reads for each text (see [`fit::units`]).

@@ -4,7 +4,7 @@
 //! `NoRepeatNGramLogitsProcessor`. Marian models use neither (the default rules do nothing).
 
 /// The sequence-dependent processors of a model's generation settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SequenceRules {
     /// Forced as the first generated token (the step after the decoder start token).
     pub forced_bos: Option<u32>,

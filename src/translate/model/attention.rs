@@ -348,6 +348,10 @@ fn scores_block<const G: usize>(
     start: usize,
     out: &mut [f32],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(done) = x86::scores_block::<G>(q, memory, first, start, out) {
+        return done;
+    }
     let mut acc = [[0f32; LANES]; G];
     for (i, &qi) in q.iter().enumerate() {
         let keys = &memory.key_component(first + i)[start..][..G * LANES];
@@ -382,16 +386,161 @@ fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]) {
 
 #[inline(always)]
 fn weighted_sum_fixed<const C: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(done) = x86::weighted_sum::<C>(weights, values, out) {
+        return done;
+    }
     let mut acc = [[0f32; LANES]; C];
-    for (j, &p) in weights.iter().enumerate() {
-        let v = &values[j * C * LANES..][..C * LANES];
-        for (c, acc) in acc.iter_mut().enumerate() {
-            for (l, a) in acc.iter_mut().enumerate() {
-                *a = p.mul_add(v[c * LANES + l], *a);
+    for (&p, v) in weights.iter().zip(values.chunks_exact(C * LANES)) {
+        for (acc, v) in acc.iter_mut().zip(v.chunks_exact(LANES)) {
+            for (a, &v) in acc.iter_mut().zip(v) {
+                *a = p.mul_add(v, *a);
             }
         }
     }
     out.copy_from_slice(acc.as_flattened());
+}
+
+/// The two inner loops of attention written with x86 intrinsics. Compiled for the ISA, the
+/// generic loops above keep 16–64 accumulators, and the compiler sometimes leaves them as
+/// scalars spilled to the stack (BART's long sources made that half of its time). Here they
+/// are registers. Each lane does the generic loop's fused multiply-adds in the same order, so
+/// every path still computes the same values.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{Memory, LANES};
+    use crate::translate::model::Isa;
+
+    /// [`super::scores_block`] on the active ISA's registers; `None` on the generic path.
+    #[inline(always)]
+    pub(super) fn scores_block<const G: usize>(
+        q: &[f32],
+        memory: &Memory,
+        first: usize,
+        start: usize,
+        out: &mut [f32],
+    ) -> Option<()> {
+        assert_eq!(out.len(), G * LANES);
+        let keys = |i: usize| &memory.key_component(first + i)[start..][..G * LANES];
+        match Isa::active() {
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
+            Isa::Avx512 => unsafe { scores_avx512::<G>(q, keys, out) },
+            // SAFETY: as above.
+            Isa::Avx2 => unsafe { scores_avx2::<G>(q, keys, out) },
+            Isa::Generic => return None,
+        }
+        Some(())
+    }
+
+    /// # Safety
+    /// The CPU has AVX-512F; every `keys(i)` and `out` hold `G × LANES` values.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn scores_avx512<'m, const G: usize>(
+        q: &[f32],
+        keys: impl Fn(usize) -> &'m [f32],
+        out: &mut [f32],
+    ) {
+        let mut acc = [_mm512_setzero_ps(); G];
+        for (i, &qi) in q.iter().enumerate() {
+            let (k, qv) = (keys(i).as_ptr(), _mm512_set1_ps(qi));
+            for (g, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k.add(g * LANES)), *acc);
+            }
+        }
+        for (g, acc) in acc.iter().enumerate() {
+            _mm512_storeu_ps(out.as_mut_ptr().add(g * LANES), *acc);
+        }
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA; every `keys(i)` and `out` hold `G × LANES` values.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn scores_avx2<'m, const G: usize>(
+        q: &[f32],
+        keys: impl Fn(usize) -> &'m [f32],
+        out: &mut [f32],
+    ) {
+        // Two 8-lane registers per group of LANES positions.
+        let mut acc = [[_mm256_setzero_ps(); 2]; G];
+        for (i, &qi) in q.iter().enumerate() {
+            let (k, qv) = (keys(i).as_ptr(), _mm256_set1_ps(qi));
+            for (g, acc) in acc.iter_mut().enumerate() {
+                for (h, acc) in acc.iter_mut().enumerate() {
+                    let at = k.add(g * LANES + h * 8);
+                    *acc = _mm256_fmadd_ps(qv, _mm256_loadu_ps(at), *acc);
+                }
+            }
+        }
+        for (g, acc) in acc.iter().enumerate() {
+            for (h, acc) in acc.iter().enumerate() {
+                _mm256_storeu_ps(out.as_mut_ptr().add(g * LANES + h * 8), *acc);
+            }
+        }
+    }
+
+    /// [`super::weighted_sum_fixed`] on the active ISA's registers; `None` on the generic
+    /// path.
+    #[inline(always)]
+    pub(super) fn weighted_sum<const C: usize>(
+        weights: &[f32],
+        values: &[f32],
+        out: &mut [f32],
+    ) -> Option<()> {
+        assert_eq!(out.len(), C * LANES);
+        assert!(values.len() >= weights.len() * C * LANES);
+        match Isa::active() {
+            // SAFETY: the active ISA is present; the lengths are checked above.
+            Isa::Avx512 => unsafe { weighted_sum_avx512::<C>(weights, values, out) },
+            // SAFETY: as above.
+            Isa::Avx2 => unsafe { weighted_sum_avx2::<C>(weights, values, out) },
+            Isa::Generic => return None,
+        }
+        Some(())
+    }
+
+    /// # Safety
+    /// The CPU has AVX-512F; `values` holds `weights.len() × C × LANES` values, `out`
+    /// `C × LANES`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn weighted_sum_avx512<const C: usize>(
+        weights: &[f32],
+        values: &[f32],
+        out: &mut [f32],
+    ) {
+        let mut acc = [_mm512_setzero_ps(); C];
+        for (j, &p) in weights.iter().enumerate() {
+            let (v, pv) = (values.as_ptr().add(j * C * LANES), _mm512_set1_ps(p));
+            for (c, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm512_fmadd_ps(pv, _mm512_loadu_ps(v.add(c * LANES)), *acc);
+            }
+        }
+        for (c, acc) in acc.iter().enumerate() {
+            _mm512_storeu_ps(out.as_mut_ptr().add(c * LANES), *acc);
+        }
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA; lengths as for [`weighted_sum_avx512`].
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn weighted_sum_avx2<const C: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
+        let mut acc = [[_mm256_setzero_ps(); 2]; C];
+        for (j, &p) in weights.iter().enumerate() {
+            let (v, pv) = (values.as_ptr().add(j * C * LANES), _mm256_set1_ps(p));
+            for (c, acc) in acc.iter_mut().enumerate() {
+                for (h, acc) in acc.iter_mut().enumerate() {
+                    let at = v.add(c * LANES + h * 8);
+                    *acc = _mm256_fmadd_ps(pv, _mm256_loadu_ps(at), *acc);
+                }
+            }
+        }
+        for (c, acc) in acc.iter().enumerate() {
+            for (h, acc) in acc.iter().enumerate() {
+                _mm256_storeu_ps(out.as_mut_ptr().add(c * LANES + h * 8), *acc);
+            }
+        }
+    }
 }
 
 /// `x ← softmax(x)`.
