@@ -40,6 +40,19 @@ pub struct BenchSettings {
     pub warmup_batches: usize,
 }
 
+impl BenchSettings {
+    /// The model's decoding options `defaults` with these settings' search and lengths.
+    fn decoding(&self, defaults: &DecodeOptions) -> DecodeOptions {
+        DecodeOptions {
+            num_beams: self.num_beams,
+            min_length: self.min_length,
+            max_length: self.max_length,
+            max_new_tokens: None,
+            ..defaults.clone()
+        }
+    }
+}
+
 /// One measurement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchReport {
@@ -139,13 +152,7 @@ pub fn run(
     settings: &BenchSettings,
     model_load_s: f64,
 ) -> Result<BenchReport, TranslateError> {
-    let opts = DecodeOptions {
-        num_beams: settings.num_beams,
-        min_length: settings.min_length,
-        max_length: settings.max_length,
-        max_new_tokens: None,
-        ..translator.engine().default_options().clone()
-    };
+    let opts = settings.decoding(translator.engine().default_options());
     // Warm-up: the first batches' worth of sentences, not counted.
     let warm = (settings.warmup_batches * settings.batch.max_sentences).min(lines.len());
     if warm > 0 {
@@ -178,13 +185,7 @@ pub fn run_summaries(
 ) -> Result<BenchReport, TranslateError> {
     let defaults = summarizer.default_options();
     let opts = SummaryOptions {
-        decode: DecodeOptions {
-            num_beams: settings.num_beams,
-            min_length: settings.min_length,
-            max_length: settings.max_length,
-            max_new_tokens: None,
-            ..defaults.decode.clone()
-        },
+        decode: settings.decoding(&defaults.decode),
         rules: defaults.rules.clone(),
     };
     let warm = (settings.warmup_batches * settings.batch.max_sentences).min(docs.len());

@@ -66,6 +66,9 @@ pub struct Params {
     pub length: f64,
     /// Share of the score kept against redundancy in maximal marginal relevance.
     pub lambda: f64,
+    /// Whether the article's first full sentence (four words or more: not a dateline, a
+    /// byline or a caption) is always chosen, the others then by score.
+    pub lead: bool,
 }
 
 impl Params {
@@ -78,6 +81,9 @@ impl Params {
         centrality: 0.45,
         length: 0.3,
         lambda: 0.6,
+        // Equal on easc-dev (48.8 / 42.2 against 48.7 / 42.2) and what news leads are written
+        // for: the first full sentence states the event (README, "How summaries are chosen").
+        lead: true,
     };
 }
 
@@ -200,6 +206,13 @@ pub fn choose_with(
         .collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut used_words = 0;
+    let room_for_one = !matches!(budget, Budget::Sentences(0));
+    if p.lead && room_for_one {
+        if let Some(first) = (0..n).find(|&i| words[i] >= 4) {
+            chosen.push(first);
+            used_words += words[first];
+        }
+    }
     loop {
         let room = match budget {
             Budget::Sentences(k) => chosen.len() < k,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use candle_core::Device;
 
+use crate::translate::decode::DecodeChanges;
 use crate::translate::hub::{self, HubOptions, ModelSource};
 use crate::translate::presets;
 use crate::translate::{Compute, DecodeOptions, EarlyStopping, Quantize, Translator};
@@ -80,25 +81,18 @@ pub struct DecodeArgs {
 impl DecodeArgs {
     /// The model's defaults with these flags applied on top.
     pub fn apply(&self, defaults: &DecodeOptions) -> DecodeOptions {
-        let mut o = defaults.clone();
-        if let Some(b) = self.beam {
-            o.num_beams = b;
-        }
-        if let Some(m) = self.max_length {
-            o.max_length = m;
+        let mut o = defaults.with(&DecodeChanges {
+            num_beams: self.beam,
+            length_penalty: self.length_penalty,
+            max_length: self.max_length,
+            max_new_tokens: self.max_new_tokens,
+            min_length: self.min_length,
+            early_stopping: self.early_stopping,
+            renormalize_logits: None,
+        });
+        // A length given on the command line is the one in force.
+        if self.max_length.is_some() && self.max_new_tokens.is_none() {
             o.max_new_tokens = None;
-        }
-        if let Some(m) = self.min_length {
-            o.min_length = m;
-        }
-        if let Some(n) = self.max_new_tokens {
-            o.max_new_tokens = Some(n);
-        }
-        if let Some(lp) = self.length_penalty {
-            o.length_penalty = lp;
-        }
-        if let Some(e) = self.early_stopping {
-            o.early_stopping = e;
         }
         o
     }

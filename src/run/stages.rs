@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -99,14 +99,10 @@ impl<'a> Abstractive<'a> {
             &cache::weights_id(&weights_sha256, quantize),
             &settings_json.to_string(),
         );
-        let cache_file = paths.summary_cache_file(&fingerprint);
-        let family = paths.summary_cache_family(&fingerprint);
-        let cache = TranslationCache::open_family(&cache_file, Some(&family)).map_err(|error| {
-            RunError::Output {
-                path: cache_file.clone(),
-                error,
-            }
-        })?;
+        let cache = open_cache(
+            paths.summary_cache_file(&fingerprint),
+            &paths.summary_cache_family(&fingerprint),
+        )?;
         let files = summarizer.files();
         let label = match &files.revision {
             Some(r) => format!("{}@{}", files.id, &r[..r.len().min(12)]),
@@ -165,14 +161,10 @@ impl<'a> Run<'a> {
         let quantize = translator.engine().model().compute().quantize;
         let weights_id = cache::weights_id(&weights_sha256, quantize);
         let fingerprint = cache::fingerprint(&weights_id, &settings_json);
-        let cache_file = paths.cache_file(&fingerprint);
-        let family = paths.cache_family(&fingerprint);
-        let cache = TranslationCache::open_family(&cache_file, Some(&family)).map_err(|error| {
-            RunError::Output {
-                path: cache_file.clone(),
-                error,
-            }
-        })?;
+        let cache = open_cache(
+            paths.cache_file(&fingerprint),
+            &paths.cache_family(&fingerprint),
+        )?;
         let abstractive = match (settings.summary.abstractive(), models.summarizer) {
             (false, _) => None,
             (true, Some(summarizer)) => Some(Abstractive::open(summarizer, settings, &paths)?),
@@ -685,6 +677,12 @@ impl<'a> Run<'a> {
             skipped_records: self.skipped_records.clone(),
         }
     }
+}
+
+/// Opens the cache `file` of `family`, having read the family's other files (other shards').
+fn open_cache(file: PathBuf, family: &str) -> Result<TranslationCache, RunError> {
+    TranslationCache::open_family(&file, Some(family))
+        .map_err(|error| RunError::Output { path: file, error })
 }
 
 /// Records, once per file, that `path` (a cache) could not be written.

@@ -6,7 +6,9 @@ use candle_core::Device;
 use candle_nn::VarBuilder;
 
 use super::config::{GenerationConfig, MarianConfig};
-use super::decode::{self, DecodeOptions, EarlyStopping, Hypothesis, SequenceRules, SpecialTokens};
+use super::decode::{
+    self, DecodeChanges, DecodeOptions, EarlyStopping, Hypothesis, SequenceRules, SpecialTokens,
+};
 use super::model::weights::{self, WeightsLocation};
 use super::model::{Compute, EncodedBatch, MarianModel, Quantize};
 use super::TranslateError;
@@ -262,33 +264,27 @@ pub fn apply_generation(
     options: &mut DecodeOptions,
     rules: &mut SequenceRules,
 ) -> Result<(), String> {
-    if let Some(v) = g.num_beams {
-        options.num_beams = v;
+    let early_stopping = match &g.early_stopping {
+        None => None,
+        Some(v) => Some(
+            EarlyStopping::from_json(v)
+                .ok_or_else(|| format!("early_stopping {v} is not true, false or \"never\""))?,
+        ),
+    };
+    *options = options.with(&DecodeChanges {
+        num_beams: g.num_beams,
+        length_penalty: g.length_penalty,
+        max_length: g.max_length,
+        max_new_tokens: g.max_new_tokens,
+        min_length: g.min_length,
+        early_stopping,
+        renormalize_logits: g.renormalize_logits,
+    });
+    if let Some(n) = g.no_repeat_ngram_size {
+        rules.no_repeat_ngram_size = n;
     }
-    if let Some(v) = g.length_penalty {
-        options.length_penalty = v;
-    }
-    if let Some(v) = g.max_length {
-        options.max_length = v;
-    }
-    if let Some(v) = g.max_new_tokens {
-        options.max_new_tokens = Some(v);
-    }
-    if let Some(v) = g.min_length {
-        options.min_length = v;
-    }
-    if let Some(v) = &g.early_stopping {
-        options.early_stopping = EarlyStopping::from_json(v)
-            .ok_or_else(|| format!("early_stopping {v} is not true, false or \"never\""))?;
-    }
-    if let Some(v) = g.renormalize_logits {
-        options.renormalize_logits = v;
-    }
-    if let Some(v) = g.no_repeat_ngram_size {
-        rules.no_repeat_ngram_size = v;
-    }
-    if let Some(v) = g.forced_bos_token_id {
-        rules.forced_bos = Some(v);
+    if g.forced_bos_token_id.is_some() {
+        rules.forced_bos = g.forced_bos_token_id;
     }
     Ok(())
 }

@@ -102,7 +102,34 @@ impl Default for DecodeOptions {
     }
 }
 
+/// Decoding settings to change, each only where given: one layer of settings over another
+/// (a model's generation config over transformers' defaults, flags over the model's).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecodeChanges {
+    pub num_beams: Option<usize>,
+    pub length_penalty: Option<f32>,
+    pub max_length: Option<usize>,
+    pub max_new_tokens: Option<usize>,
+    pub min_length: Option<usize>,
+    pub early_stopping: Option<EarlyStopping>,
+    pub renormalize_logits: Option<bool>,
+}
+
 impl DecodeOptions {
+    /// These options with every setting `changes` gives.
+    pub fn with(&self, changes: &DecodeChanges) -> Self {
+        let c = changes;
+        Self {
+            num_beams: c.num_beams.unwrap_or(self.num_beams),
+            length_penalty: c.length_penalty.unwrap_or(self.length_penalty),
+            max_length: c.max_length.unwrap_or(self.max_length),
+            max_new_tokens: c.max_new_tokens.or(self.max_new_tokens),
+            min_length: c.min_length.unwrap_or(self.min_length),
+            early_stopping: c.early_stopping.unwrap_or(self.early_stopping),
+            renormalize_logits: c.renormalize_logits.unwrap_or(self.renormalize_logits),
+        }
+    }
+
     /// The length limit in force, counting the decoder start token.
     pub fn effective_max_length(&self) -> usize {
         match self.max_new_tokens {

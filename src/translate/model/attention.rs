@@ -250,13 +250,12 @@ pub fn cross_attend(
     }
     assert_eq!(rows % sources.len(), 0, "rows are sentences × beams");
     let beams = rows / sources.len();
+    // A sentence's beams read the same memory: attended together, they read it once.
     queries
-        .par_chunks(dim)
-        .zip(out.par_chunks_mut(dim))
-        .enumerate()
-        .for_each(|(row, (q, out))| {
-            attend_row(q, &sources[row / beams].layers[layer], out);
-        });
+        .par_chunks(beams * dim)
+        .zip(out.par_chunks_mut(beams * dim))
+        .zip(sources)
+        .for_each(|((q, out), source)| attend_rows(q, &source.layers[layer], out));
     out
 }
 
@@ -286,13 +285,38 @@ pub fn encoder_self_attend(qkv: &[f32], lengths: &[usize], heads: usize) -> Vec<
             heads,
             positions().map(|p| (&p[dim..2 * dim], &p[2 * dim..])),
         );
-        // Rows in parallel too: a batch may be one long sentence.
-        qkv.par_chunks(3 * dim)
-            .zip(out.par_chunks_mut(dim))
-            .with_min_len(8)
-            .for_each(|(p, out)| attend_row(&p[..dim], &memory, out));
+        // Rows in parallel too (a batch may be one long sentence), a few together.
+        qkv.par_chunks(ROWS_TOGETHER * 3 * dim)
+            .zip(out.par_chunks_mut(ROWS_TOGETHER * dim))
+            .with_min_len(2)
+            .for_each(|(p, out)| {
+                let q: Vec<f32> = p.chunks(3 * dim).flat_map(|p| &p[..dim]).copied().collect();
+                attend_rows(&q, &memory, out);
+            });
     });
     out
+}
+
+/// How many query rows over one memory are attended together: their scores and weighted
+/// sums then read each key and value once for all of them.
+const ROWS_TOGETHER: usize = 4;
+
+/// Multi-head attention of several rows over one memory: `q` and `out` are `[rows][dim]`.
+/// The same values as [`attend_row`] row by row.
+fn attend_rows(q: &[f32], memory: &Memory, out: &mut [f32]) {
+    let dim = memory.dim;
+    for (q, out) in q
+        .chunks(ROWS_TOGETHER * dim)
+        .zip(out.chunks_mut(ROWS_TOGETHER * dim))
+    {
+        #[cfg(target_arch = "x86_64")]
+        if x86::attend_rows(q, memory, out) {
+            continue;
+        }
+        for (q, out) in q.chunks(dim).zip(out.chunks_mut(dim)) {
+            attend_row(q, memory, out);
+        }
+    }
 }
 
 compiled_for_active_isa! {
@@ -410,7 +434,7 @@ fn weighted_sum_fixed<const C: usize>(weights: &[f32], values: &[f32], out: &mut
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{Memory, LANES};
+    use super::{Memory, LANES, ROWS_TOGETHER};
     use crate::translate::model::Isa;
 
     /// [`super::scores_block`] on the active ISA's registers; `None` on the generic path.
@@ -476,6 +500,123 @@ mod x86 {
         for (g, acc) in acc.iter().enumerate() {
             for (h, acc) in acc.iter().enumerate() {
                 _mm256_storeu_ps(out.as_mut_ptr().add(g * LANES + h * 8), *acc);
+            }
+        }
+    }
+
+    /// [`super::attend_rows`] for exactly [`ROWS_TOGETHER`] rows of 64-wide heads on
+    /// AVX-512, each key and value read once for the four; `false` (nothing done) otherwise.
+    #[inline(always)]
+    pub(super) fn attend_rows(q: &[f32], memory: &Memory, out: &mut [f32]) -> bool {
+        let together = q.len() == ROWS_TOGETHER * memory.dim && out.len() == q.len();
+        if !together || memory.head_dim() != HEAD_DIM || Isa::active() != Isa::Avx512 {
+            return false;
+        }
+        // SAFETY: the AVX-512 path is active, so present; the lengths are checked above.
+        unsafe { attend_rows_avx512(q, memory, out) };
+        true
+    }
+
+    /// The head width [`attend_rows`] handles: four AVX-512 registers.
+    const HEAD_DIM: usize = 64;
+
+    /// # Safety
+    /// The CPU has AVX-512F; `q` and `out` are `[ROWS_TOGETHER][dim]`, heads 64 wide.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn attend_rows_avx512(q: &[f32], memory: &Memory, out: &mut [f32]) {
+        const R: usize = ROWS_TOGETHER;
+        let dim = memory.dim;
+        let scale = (HEAD_DIM as f32).powf(-0.5);
+        let padded = memory.len().div_ceil(LANES) * LANES;
+        let mut weights = vec![0f32; R * padded];
+        for h in 0..memory.heads {
+            let first = h * HEAD_DIM;
+            let mut start = 0;
+            while start < padded {
+                let blocks = ((padded - start) / LANES).min(4);
+                let (q, m, w) = (q, memory, &mut weights[..]);
+                match blocks {
+                    4 => rows_scores::<4>(q, dim, m, first, start, w, padded),
+                    3 => rows_scores::<3>(q, dim, m, first, start, w, padded),
+                    2 => rows_scores::<2>(q, dim, m, first, start, w, padded),
+                    _ => rows_scores::<1>(q, dim, m, first, start, w, padded),
+                }
+                start += blocks * LANES;
+            }
+            for row in weights.chunks_mut(padded) {
+                let row = &mut row[..memory.len()];
+                for w in row.iter_mut() {
+                    *w *= scale;
+                }
+                super::softmax(row);
+            }
+            rows_weighted_sum(&weights, padded, memory.head_values(h), out, dim, first);
+        }
+    }
+
+    /// Every row's scores for the `G × LANES` positions from `start`, into its row of
+    /// `weights` (`[ROWS_TOGETHER][padded]`).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; the positions are within the memory's padded length.
+    #[inline(always)]
+    unsafe fn rows_scores<const G: usize>(
+        q: &[f32],
+        dim: usize,
+        memory: &Memory,
+        first: usize,
+        start: usize,
+        weights: &mut [f32],
+        padded: usize,
+    ) {
+        let mut acc = [[_mm512_setzero_ps(); G]; ROWS_TOGETHER];
+        for i in 0..HEAD_DIM {
+            let k = memory.key_component(first + i)[start..][..G * LANES].as_ptr();
+            let keys: [__m512; G] = std::array::from_fn(|g| _mm512_loadu_ps(k.add(g * LANES)));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let qv = _mm512_set1_ps(q[r * dim + first + i]);
+                for (acc, keys) in acc.iter_mut().zip(&keys) {
+                    *acc = _mm512_fmadd_ps(qv, *keys, *acc);
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            let w = weights[r * padded + start..][..G * LANES].as_mut_ptr();
+            for (g, acc) in acc.iter().enumerate() {
+                _mm512_storeu_ps(w.add(g * LANES), *acc);
+            }
+        }
+    }
+
+    /// Every row's `Σ_j weights[j] · values[j]` for one head, into its head's slice of `out`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; `values` is the head's `[len][64]`.
+    #[inline(always)]
+    unsafe fn rows_weighted_sum(
+        weights: &[f32],
+        padded: usize,
+        values: &[f32],
+        out: &mut [f32],
+        dim: usize,
+        first: usize,
+    ) {
+        const C: usize = HEAD_DIM / LANES;
+        let mut acc = [[_mm512_setzero_ps(); C]; ROWS_TOGETHER];
+        for (j, v) in values.chunks_exact(HEAD_DIM).enumerate() {
+            let v: [__m512; C] =
+                std::array::from_fn(|c| _mm512_loadu_ps(v.as_ptr().add(c * LANES)));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let pv = _mm512_set1_ps(weights[r * padded + j]);
+                for (acc, v) in acc.iter_mut().zip(&v) {
+                    *acc = _mm512_fmadd_ps(pv, *v, *acc);
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            let o = out[r * dim + first..][..HEAD_DIM].as_mut_ptr();
+            for (c, acc) in acc.iter().enumerate() {
+                _mm512_storeu_ps(o.add(c * LANES), *acc);
             }
         }
     }
@@ -686,6 +827,32 @@ mod tests {
             moved,
             "a single use is a move"
         );
+    }
+
+    #[test]
+    fn rows_attended_together_equal_each_row_alone_on_every_path() {
+        // 64-wide heads (the width the AVX-512 path takes four rows at a time), lengths that
+        // end inside and at a register block, and a group of rows with a shorter last part.
+        use crate::translate::model::Isa;
+        let (dim, heads) = (128, 2);
+        for len in [1, 16, 37, 64, 70] {
+            let (keys, vals) = (values(len * dim, 3), values(len * dim, 4));
+            let memory = Memory::from_positions(dim, heads, keys.chunks(dim).zip(vals.chunks(dim)));
+            let q = values(6 * dim, 5);
+            for isa in Isa::ALL.into_iter().filter(|i| i.is_present()) {
+                isa.activate();
+                let mut together = vec![0f32; q.len()];
+                attend_rows(&q, &memory, &mut together);
+                Isa::Generic.activate();
+                let mut alone = vec![0f32; q.len()];
+                for (q, out) in q.chunks(dim).zip(alone.chunks_mut(dim)) {
+                    attend_row(q, &memory, out);
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&together), bits(&alone), "{isa}, {len} positions");
+            }
+            Isa::best().activate();
+        }
     }
 
     #[test]

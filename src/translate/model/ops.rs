@@ -189,62 +189,67 @@ pub fn erf(x: f32) -> f32 {
     }
 }
 
-// `s_erff.c`'s coefficients, as libm writes them.
-const ERX: f32 = 8.4506291151e-01;
-const EFX8: f32 = 1.0270333290e+00;
-const PP0: f32 = 1.2837916613e-01;
-const PP1: f32 = -3.2504209876e-01;
-const PP2: f32 = -2.8481749818e-02;
-const PP3: f32 = -5.7702702470e-03;
-const PP4: f32 = -2.3763017452e-05;
-const QQ1: f32 = 3.9791721106e-01;
-const QQ2: f32 = 6.5022252500e-02;
-const QQ3: f32 = 5.0813062117e-03;
-const QQ4: f32 = 1.3249473704e-04;
-const QQ5: f32 = -3.9602282413e-06;
-const PA0: f32 = -2.3621185683e-03;
-const PA1: f32 = 4.1485610604e-01;
-const PA2: f32 = -3.7220788002e-01;
-const PA3: f32 = 3.1834661961e-01;
-const PA4: f32 = -1.1089469492e-01;
-const PA5: f32 = 3.5478305072e-02;
-const PA6: f32 = -2.1663755178e-03;
-const QA1: f32 = 1.0642088205e-01;
-const QA2: f32 = 5.4039794207e-01;
-const QA3: f32 = 7.1828655899e-02;
-const QA4: f32 = 1.2617121637e-01;
-const QA5: f32 = 1.3637083583e-02;
-const QA6: f32 = 1.1984500103e-02;
-const RA0: f32 = -9.8649440333e-03;
-const RA1: f32 = -6.9385856390e-01;
-const RA2: f32 = -1.0558626175e+01;
-const RA3: f32 = -6.2375331879e+01;
-const RA4: f32 = -1.6239666748e+02;
-const RA5: f32 = -1.8460508728e+02;
-const RA6: f32 = -8.1287437439e+01;
-const RA7: f32 = -9.8143291473e+00;
-const SA1: f32 = 1.9651271820e+01;
-const SA2: f32 = 1.3765776062e+02;
-const SA3: f32 = 4.3456588745e+02;
-const SA4: f32 = 6.4538726807e+02;
-const SA5: f32 = 4.2900814819e+02;
-const SA6: f32 = 1.0863500214e+02;
-const SA7: f32 = 6.5702495575e+00;
-const SA8: f32 = -6.0424413532e-02;
-const RB0: f32 = -9.8649431020e-03;
-const RB1: f32 = -7.9928326607e-01;
-const RB2: f32 = -1.7757955551e+01;
-const RB3: f32 = -1.6063638306e+02;
-const RB4: f32 = -6.3756646729e+02;
-const RB5: f32 = -1.0250950928e+03;
-const RB6: f32 = -4.8351919556e+02;
-const SB1: f32 = 3.0338060379e+01;
-const SB2: f32 = 3.2579251099e+02;
-const SB3: f32 = 1.5367296143e+03;
-const SB4: f32 = 3.1998581543e+03;
-const SB5: f32 = 2.5530502930e+03;
-const SB6: f32 = 4.7452853394e+02;
-const SB7: f32 = -2.2440952301e+01;
+/// `s_erff.c`'s coefficients, spelled as libm spells them (each spelling parses to the f32 a
+/// shorter one would).
+#[allow(clippy::excessive_precision)]
+mod erff_coefficients {
+    pub const ERX: f32 = 8.4506291151e-01;
+    pub const EFX8: f32 = 1.0270333290e+00;
+    pub const PP0: f32 = 1.2837916613e-01;
+    pub const PP1: f32 = -3.2504209876e-01;
+    pub const PP2: f32 = -2.8481749818e-02;
+    pub const PP3: f32 = -5.7702702470e-03;
+    pub const PP4: f32 = -2.3763017452e-05;
+    pub const QQ1: f32 = 3.9791721106e-01;
+    pub const QQ2: f32 = 6.5022252500e-02;
+    pub const QQ3: f32 = 5.0813062117e-03;
+    pub const QQ4: f32 = 1.3249473704e-04;
+    pub const QQ5: f32 = -3.9602282413e-06;
+    pub const PA0: f32 = -2.3621185683e-03;
+    pub const PA1: f32 = 4.1485610604e-01;
+    pub const PA2: f32 = -3.7220788002e-01;
+    pub const PA3: f32 = 3.1834661961e-01;
+    pub const PA4: f32 = -1.1089469492e-01;
+    pub const PA5: f32 = 3.5478305072e-02;
+    pub const PA6: f32 = -2.1663755178e-03;
+    pub const QA1: f32 = 1.0642088205e-01;
+    pub const QA2: f32 = 5.4039794207e-01;
+    pub const QA3: f32 = 7.1828655899e-02;
+    pub const QA4: f32 = 1.2617121637e-01;
+    pub const QA5: f32 = 1.3637083583e-02;
+    pub const QA6: f32 = 1.1984500103e-02;
+    pub const RA0: f32 = -9.8649440333e-03;
+    pub const RA1: f32 = -6.9385856390e-01;
+    pub const RA2: f32 = -1.0558626175e+01;
+    pub const RA3: f32 = -6.2375331879e+01;
+    pub const RA4: f32 = -1.6239666748e+02;
+    pub const RA5: f32 = -1.8460508728e+02;
+    pub const RA6: f32 = -8.1287437439e+01;
+    pub const RA7: f32 = -9.8143291473e+00;
+    pub const SA1: f32 = 1.9651271820e+01;
+    pub const SA2: f32 = 1.3765776062e+02;
+    pub const SA3: f32 = 4.3456588745e+02;
+    pub const SA4: f32 = 6.4538726807e+02;
+    pub const SA5: f32 = 4.2900814819e+02;
+    pub const SA6: f32 = 1.0863500214e+02;
+    pub const SA7: f32 = 6.5702495575e+00;
+    pub const SA8: f32 = -6.0424413532e-02;
+    pub const RB0: f32 = -9.8649431020e-03;
+    pub const RB1: f32 = -7.9928326607e-01;
+    pub const RB2: f32 = -1.7757955551e+01;
+    pub const RB3: f32 = -1.6063638306e+02;
+    pub const RB4: f32 = -6.3756646729e+02;
+    pub const RB5: f32 = -1.0250950928e+03;
+    pub const RB6: f32 = -4.8351919556e+02;
+    pub const SB1: f32 = 3.0338060379e+01;
+    pub const SB2: f32 = 3.2579251099e+02;
+    pub const SB3: f32 = 1.5367296143e+03;
+    pub const SB4: f32 = 3.1998581543e+03;
+    pub const SB5: f32 = 2.5530502930e+03;
+    pub const SB6: f32 = 4.7452853394e+02;
+    pub const SB7: f32 = -2.2440952301e+01;
+}
+use erff_coefficients::*;
 
 /// `e^x` as `libm::expf` computes it (FreeBSD's `e_expf.c`), branch-free, for the arguments
 /// [`erf`] gives it: finite and within [−88, 88] (no overflow, no underflow to zero).
@@ -252,7 +257,8 @@ const SB7: f32 = -2.2440952301e+01;
 fn libm_exp(x: f32) -> f32 {
     const LN2_HI: f32 = 6.931_457_5e-1;
     const LN2_LO: f32 = 1.428_606_8e-6;
-    const INV_LN2: f32 = 1.442_695;
+    // libm's INV_LN2, 0x3fb8aa3b.
+    const INV_LN2: f32 = std::f32::consts::LOG2_E;
     const P1: f32 = 1.666_662_5e-1;
     const P2: f32 = -2.766_733_3e-3;
     let bits = x.to_bits();
