@@ -181,6 +181,39 @@ fn the_summary_word_budget_is_a_run_setting() {
     }
 }
 
+#[test]
+fn the_settings_file_names_the_summaries_as_the_flags_do() {
+    let input = tempfile::tempdir().unwrap();
+    two_articles(input.path());
+    let work = tempfile::tempdir().unwrap();
+    let bart = model_dir("bart-tiny").display().to_string();
+    std::fs::write(
+        work.path().join("nashra.toml"),
+        format!(
+            "summary = \"both\"\nsummary_check = \"drop\"\nsummary_model_dir = {bart:?}\n\
+             formats = \"json\"\n"
+        ),
+    )
+    .unwrap();
+    let out = work.path().join("briefs");
+    let o = run_cmd(input.path(), &out, &[])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let m = manifest(&out);
+    assert_eq!(m["settings"]["abstractive"]["summary"], "both");
+    assert_eq!(m["settings"]["abstractive"]["check"], "drop");
+    assert!(briefs(&out).iter().all(|b| b.machine_summary.is_some()));
+    // A sentence the model wrote that states what the article does not say is removed, not
+    // shown: every shown sentence passed the check.
+    for b in briefs(&out) {
+        let m = b.machine_summary.unwrap();
+        assert!(m.sentences.iter().all(|s| s.is_supported()));
+        assert!(m.removed.iter().all(|s| !s.is_supported()));
+    }
+}
+
 /// Text as the html renderer escapes it.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
