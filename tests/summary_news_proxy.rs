@@ -58,7 +58,7 @@ fn pages() -> Vec<Page> {
         .collect()
 }
 
-fn mean(pages: &[Page], system: &dyn Fn(&Page) -> Vec<usize>) -> [f64; 3] {
+fn mean(pages: &[Page], system: &System) -> [f64; 3] {
     let options = RougeOptions {
         language: Language::Arabic,
         stem: false,
@@ -78,6 +78,9 @@ fn mean(pages: &[Page], system: &dyn Fn(&Page) -> Vec<usize>) -> [f64; 3] {
     sum.map(|x| 100.0 * x / pages.len() as f64)
 }
 
+/// A summarizer under test: the chosen sentences of a page.
+type System = dyn Fn(&Page) -> Vec<usize>;
+
 fn normalized(p: &Page) -> Vec<&str> {
     p.sentences.iter().map(|s| s.1.as_str()).collect()
 }
@@ -92,7 +95,7 @@ fn summaries_against_the_headline_on_news_the_weights_never_saw() {
         lead: false,
         ..Params::DEFAULT
     });
-    let systems: [(&str, &dyn Fn(&Page) -> Vec<usize>); 4] = [
+    let systems: [(&str, &System); 4] = [
         ("nashra (headline unseen)", &with(Params::DEFAULT)),
         ("nashra without the lead rule", &no_lead),
         ("LEAD-3", &|p: &Page| baseline::lead(p.sentences.len(), K)),
