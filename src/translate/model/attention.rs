@@ -687,14 +687,27 @@ mod x86 {
 /// `x ← softmax(x)`.
 #[inline(always)]
 fn softmax(x: &mut [f32]) {
-    let max = x
+    // The maximum lane by lane, then over the lanes: the same value as one pass (a maximum
+    // does not depend on the order), in a loop that vectorises.
+    let larger = |m: f32, v: f32| if v > m { v } else { m };
+    let mut lanes = [f32::NEG_INFINITY; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (m, &v) in lanes.iter_mut().zip(chunk) {
+            *m = larger(*m, v);
+        }
+    }
+    let max = lanes
         .iter()
-        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
-    let mut sum = 0f32;
+        .chain(tail)
+        .fold(f32::NEG_INFINITY, |m, &v| larger(m, v));
+    // The exponentials in a pass of their own, which vectorises; the sum then runs in
+    // position order, as before, so the values are unchanged.
     for v in x.iter_mut() {
         *v = exp(*v - max);
-        sum += *v;
     }
+    let sum = x.iter().fold(0f32, |s, &v| s + v);
     for v in x.iter_mut() {
         *v /= sum;
     }
