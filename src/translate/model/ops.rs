@@ -139,32 +139,19 @@ pub fn erf(x: f32) -> f32 {
     let negative = bits >> 31 != 0;
     // |x| < 0.84375: x + x·P(x²)/Q(x²); below 2⁻²⁸ a scaled x that avoids underflow.
     let z = x * x;
-    let r = PP0 + z * (PP1 + z * (PP2 + z * (PP3 + z * PP4)));
-    let s = 1.0 + z * (QQ1 + z * (QQ2 + z * (QQ3 + z * (QQ4 + z * QQ5))));
-    let small = x + x * (r / s);
+    let small = x + x * (horner(z, &PP) / horner(z, &QQ));
     let tiny = 0.125 * (8.0 * x + EFX8 * x);
     // 0.84375 ≤ |x| < 1.25: erx + P(|x| − 1)/Q(|x| − 1).
     let ax = f32::from_bits(ix);
     let t = ax - 1.0;
-    let p = PA0 + t * (PA1 + t * (PA2 + t * (PA3 + t * (PA4 + t * (PA5 + t * PA6)))));
-    let q = 1.0 + t * (QA1 + t * (QA2 + t * (QA3 + t * (QA4 + t * (QA5 + t * QA6)))));
-    let middle = 1.0 - (1.0 - ERX - p / q);
+    let middle = 1.0 - (1.0 - ERX - horner(t, &PA) / horner(t, &QA));
     // 1.25 ≤ |x| < 6: 1 − e^(−z² − 0.5625)·e^((z − x)(z + x) + R/S)/x with z = x, its low
     // mantissa bits cleared, and R/S fitted on [1.25, 1/0.35) or on [1/0.35, 6).
     let u = 1.0 / (ax * ax);
     let (r, s) = if ix < 0x4036_db6d {
-        (
-            RA0 + u * (RA1 + u * (RA2 + u * (RA3 + u * (RA4 + u * (RA5 + u * (RA6 + u * RA7)))))),
-            1.0 + u
-                * (SA1
-                    + u * (SA2
-                        + u * (SA3 + u * (SA4 + u * (SA5 + u * (SA6 + u * (SA7 + u * SA8))))))),
-        )
+        (horner(u, &RA), horner(u, &SA))
     } else {
-        (
-            RB0 + u * (RB1 + u * (RB2 + u * (RB3 + u * (RB4 + u * (RB5 + u * RB6))))),
-            1.0 + u * (SB1 + u * (SB2 + u * (SB3 + u * (SB4 + u * (SB5 + u * (SB6 + u * SB7)))))),
-        )
+        (horner(u, &RB), horner(u, &SB))
     };
     let zc = f32::from_bits(ix & 0xffff_e000);
     let large = 1.0 - libm_exp(-zc * zc - 0.5625) * libm_exp((zc - ax) * (zc + ax) + r / s) / ax;
@@ -189,65 +176,94 @@ pub fn erf(x: f32) -> f32 {
     }
 }
 
+/// `c[0] + u·(c[1] + u·(… + u·c[n]))`, in that order (the library's).
+#[inline(always)]
+fn horner<const N: usize>(u: f32, c: &[f32; N]) -> f32 {
+    c[..N - 1]
+        .iter()
+        .rev()
+        .fold(c[N - 1], |acc, &c| c + u * acc)
+}
+
 /// `s_erff.c`'s coefficients, spelled as libm spells them (each spelling parses to the f32 a
-/// shorter one would).
+/// shorter one would), lowest power first; a denominator's constant term is 1.
 #[allow(clippy::excessive_precision)]
 mod erff_coefficients {
     pub const ERX: f32 = 8.4506291151e-01;
     pub const EFX8: f32 = 1.0270333290e+00;
-    pub const PP0: f32 = 1.2837916613e-01;
-    pub const PP1: f32 = -3.2504209876e-01;
-    pub const PP2: f32 = -2.8481749818e-02;
-    pub const PP3: f32 = -5.7702702470e-03;
-    pub const PP4: f32 = -2.3763017452e-05;
-    pub const QQ1: f32 = 3.9791721106e-01;
-    pub const QQ2: f32 = 6.5022252500e-02;
-    pub const QQ3: f32 = 5.0813062117e-03;
-    pub const QQ4: f32 = 1.3249473704e-04;
-    pub const QQ5: f32 = -3.9602282413e-06;
-    pub const PA0: f32 = -2.3621185683e-03;
-    pub const PA1: f32 = 4.1485610604e-01;
-    pub const PA2: f32 = -3.7220788002e-01;
-    pub const PA3: f32 = 3.1834661961e-01;
-    pub const PA4: f32 = -1.1089469492e-01;
-    pub const PA5: f32 = 3.5478305072e-02;
-    pub const PA6: f32 = -2.1663755178e-03;
-    pub const QA1: f32 = 1.0642088205e-01;
-    pub const QA2: f32 = 5.4039794207e-01;
-    pub const QA3: f32 = 7.1828655899e-02;
-    pub const QA4: f32 = 1.2617121637e-01;
-    pub const QA5: f32 = 1.3637083583e-02;
-    pub const QA6: f32 = 1.1984500103e-02;
-    pub const RA0: f32 = -9.8649440333e-03;
-    pub const RA1: f32 = -6.9385856390e-01;
-    pub const RA2: f32 = -1.0558626175e+01;
-    pub const RA3: f32 = -6.2375331879e+01;
-    pub const RA4: f32 = -1.6239666748e+02;
-    pub const RA5: f32 = -1.8460508728e+02;
-    pub const RA6: f32 = -8.1287437439e+01;
-    pub const RA7: f32 = -9.8143291473e+00;
-    pub const SA1: f32 = 1.9651271820e+01;
-    pub const SA2: f32 = 1.3765776062e+02;
-    pub const SA3: f32 = 4.3456588745e+02;
-    pub const SA4: f32 = 6.4538726807e+02;
-    pub const SA5: f32 = 4.2900814819e+02;
-    pub const SA6: f32 = 1.0863500214e+02;
-    pub const SA7: f32 = 6.5702495575e+00;
-    pub const SA8: f32 = -6.0424413532e-02;
-    pub const RB0: f32 = -9.8649431020e-03;
-    pub const RB1: f32 = -7.9928326607e-01;
-    pub const RB2: f32 = -1.7757955551e+01;
-    pub const RB3: f32 = -1.6063638306e+02;
-    pub const RB4: f32 = -6.3756646729e+02;
-    pub const RB5: f32 = -1.0250950928e+03;
-    pub const RB6: f32 = -4.8351919556e+02;
-    pub const SB1: f32 = 3.0338060379e+01;
-    pub const SB2: f32 = 3.2579251099e+02;
-    pub const SB3: f32 = 1.5367296143e+03;
-    pub const SB4: f32 = 3.1998581543e+03;
-    pub const SB5: f32 = 2.5530502930e+03;
-    pub const SB6: f32 = 4.7452853394e+02;
-    pub const SB7: f32 = -2.2440952301e+01;
+    pub const PP: [f32; 5] = [
+        1.2837916613e-01,
+        -3.2504209876e-01,
+        -2.8481749818e-02,
+        -5.7702702470e-03,
+        -2.3763017452e-05,
+    ];
+    pub const QQ: [f32; 6] = [
+        1.0,
+        3.9791721106e-01,
+        6.5022252500e-02,
+        5.0813062117e-03,
+        1.3249473704e-04,
+        -3.9602282413e-06,
+    ];
+    pub const PA: [f32; 7] = [
+        -2.3621185683e-03,
+        4.1485610604e-01,
+        -3.7220788002e-01,
+        3.1834661961e-01,
+        -1.1089469492e-01,
+        3.5478305072e-02,
+        -2.1663755178e-03,
+    ];
+    pub const QA: [f32; 7] = [
+        1.0,
+        1.0642088205e-01,
+        5.4039794207e-01,
+        7.1828655899e-02,
+        1.2617121637e-01,
+        1.3637083583e-02,
+        1.1984500103e-02,
+    ];
+    pub const RA: [f32; 8] = [
+        -9.8649440333e-03,
+        -6.9385856390e-01,
+        -1.0558626175e+01,
+        -6.2375331879e+01,
+        -1.6239666748e+02,
+        -1.8460508728e+02,
+        -8.1287437439e+01,
+        -9.8143291473e+00,
+    ];
+    pub const SA: [f32; 9] = [
+        1.0,
+        1.9651271820e+01,
+        1.3765776062e+02,
+        4.3456588745e+02,
+        6.4538726807e+02,
+        4.2900814819e+02,
+        1.0863500214e+02,
+        6.5702495575e+00,
+        -6.0424413532e-02,
+    ];
+    pub const RB: [f32; 7] = [
+        -9.8649431020e-03,
+        -7.9928326607e-01,
+        -1.7757955551e+01,
+        -1.6063638306e+02,
+        -6.3756646729e+02,
+        -1.0250950928e+03,
+        -4.8351919556e+02,
+    ];
+    pub const SB: [f32; 8] = [
+        1.0,
+        3.0338060379e+01,
+        3.2579251099e+02,
+        1.5367296143e+03,
+        3.1998581543e+03,
+        2.5530502930e+03,
+        4.7452853394e+02,
+        -2.2440952301e+01,
+    ];
 }
 use erff_coefficients::*;
 
