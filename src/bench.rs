@@ -15,8 +15,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::translate::{
-    BatchPolicy, BatchReport, Compute, DecodeOptions, Quantize, Repeats, Summarizer,
-    SummaryOptions, TranslateError, Translator,
+    BatchPolicy, BatchReport, Compute, DecodeOptions, Engine, ModelFiles, Quantize, Repeats,
+    Summarizer, SummaryOptions, TranslateError, Translator,
 };
 
 /// What a benchmark measures.
@@ -163,14 +163,8 @@ pub fn run(
             translator.translate_with(lines, &opts, &settings.batch, Repeats::Every, each_batch)?;
         Ok(out.iter().filter(|t| t.source_tokens > 0).count())
     };
-    let model = &translator.files().id;
-    timed(
-        translator.engine().model().compute(),
-        model,
-        model_load_s,
-        settings,
-        pass,
-    )
+    let model = (translator.engine(), translator.files());
+    timed(model, model_load_s, settings, pass)
 }
 
 /// Summarises `docs` with `settings` and measures it, like [`run`]: warm-up batches first,
@@ -196,21 +190,14 @@ pub fn run_summaries(
         let out = summarizer.summarize_with(docs, &opts, &settings.batch, each_batch)?;
         Ok(out.iter().filter(|s| s.source_tokens > 0).count())
     };
-    let model = &summarizer.files().id;
-    timed(
-        summarizer.engine().model().compute(),
-        model,
-        model_load_s,
-        settings,
-        pass,
-    )
+    let model = (summarizer.engine(), summarizer.files());
+    timed(model, model_load_s, settings, pass)
 }
 
-/// Times one `pass` over the inputs (it reports every model batch to the callback it is
-/// given, and returns how many inputs it measured): the report's rates and latencies.
+/// Times one `pass` of `model` over the inputs (it reports every model batch to the callback
+/// it is given, and returns how many inputs it measured): the report's rates and latencies.
 fn timed(
-    compute: Compute,
-    model: &str,
+    (engine, files): (&Engine, &ModelFiles),
     model_load_s: f64,
     settings: &BenchSettings,
     pass: impl FnOnce(&mut dyn FnMut(BatchReport)) -> Result<usize, TranslateError>,
@@ -224,8 +211,8 @@ fn timed(
         tgt_tokens += r.target_tokens;
     })?;
     let measured = Measured {
-        compute,
-        model,
+        compute: engine.model().compute(),
+        model: &files.id,
         sentences,
         seconds: started.elapsed().as_secs_f64(),
         src_tokens,

@@ -280,14 +280,18 @@ mod tests {
     #[test]
     fn nesting_under_the_flattening_depth_is_walked_without_recursion() {
         // 10,000 levels parsed as they are, on a stack a recursive walk would overflow.
-        let depth = 10_000;
-        let html = format!(
-            "<html><body>{}<p>قال الرئيس</p>{}</body></html>",
-            "<section>".repeat(depth),
-            "</section>".repeat(depth)
-        );
+        let html = nested("section", 10_000);
         let page = on_a_small_stack(move || extract_parsed(&html));
         assert_eq!(page.text, "قال الرئيس\n");
+    }
+
+    /// A page whose one paragraph sits inside `depth` nested `tag` elements.
+    fn nested(tag: &str, depth: usize) -> String {
+        format!(
+            "<html><body>{}<p>قال الرئيس</p>{}</body></html>",
+            format!("<{tag}>").repeat(depth),
+            format!("</{tag}>").repeat(depth)
+        )
     }
 
     /// `f`'s result, run on a 256 KiB stack, where a recursive walk of a deep page would
@@ -304,12 +308,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_flattened_and_read() {
         // Run on a small stack so a recursive walk would overflow even at modest depth.
-        let depth = 50_000;
-        let html = format!(
-            "<html><body>{}<p>قال الرئيس</p>{}</body></html>",
-            "<div>".repeat(depth),
-            "</div>".repeat(depth)
-        );
+        let html = nested("div", 50_000);
         let page = on_a_small_stack(move || extract(&html));
         assert_eq!(page.text, "قال الرئيس\n");
         assert!(page.warnings[0].contains("nested deeper"));

@@ -446,31 +446,45 @@ mod x86 {
         start: usize,
         out: &mut [f32],
     ) -> Option<()> {
+        let keys = |i: usize| memory.key_component(first + i)[start..][..G * LANES].as_ptr();
+        scaled_rows_sum::<G>(q, keys, out)
+    }
+
+    /// `out = Σ_i scales[i] · row(i)`, each row `G × LANES` values, summed in order `i` with
+    /// fused multiply-adds (the generic loops' order), on the active ISA's registers: the
+    /// inner loop of both a head's scores (rows: the keys' components) and its weighted sum
+    /// (rows: the positions' values). `None` on the generic path.
+    #[inline(always)]
+    fn scaled_rows_sum<const G: usize>(
+        scales: &[f32],
+        row: impl Fn(usize) -> *const f32,
+        out: &mut [f32],
+    ) -> Option<()> {
         assert_eq!(out.len(), G * LANES);
-        let keys = |i: usize| &memory.key_component(first + i)[start..][..G * LANES];
         match Isa::active() {
-            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones).
-            Isa::Avx512 => unsafe { scores_avx512::<G>(q, keys, out) },
+            // SAFETY: the active ISA is present (`Isa::activate` takes only present ones);
+            // the callers' rows hold `G × LANES` values.
+            Isa::Avx512 => unsafe { scaled_rows_sum_avx512::<G>(scales, row, out) },
             // SAFETY: as above.
-            Isa::Avx2 => unsafe { scores_avx2::<G>(q, keys, out) },
+            Isa::Avx2 => unsafe { scaled_rows_sum_avx2::<G>(scales, row, out) },
             Isa::Generic => return None,
         }
         Some(())
     }
 
     /// # Safety
-    /// The CPU has AVX-512F; every `keys(i)` and `out` hold `G × LANES` values.
+    /// The CPU has AVX-512F; every `row(i)` and `out` hold `G × LANES` values.
     #[target_feature(enable = "avx512f")]
-    unsafe fn scores_avx512<'m, const G: usize>(
-        q: &[f32],
-        keys: impl Fn(usize) -> &'m [f32],
+    unsafe fn scaled_rows_sum_avx512<const G: usize>(
+        scales: &[f32],
+        row: impl Fn(usize) -> *const f32,
         out: &mut [f32],
     ) {
         let mut acc = [_mm512_setzero_ps(); G];
-        for (i, &qi) in q.iter().enumerate() {
-            let (k, qv) = (keys(i).as_ptr(), _mm512_set1_ps(qi));
+        for (i, &scale) in scales.iter().enumerate() {
+            let (r, sv) = (row(i), _mm512_set1_ps(scale));
             for (g, acc) in acc.iter_mut().enumerate() {
-                *acc = _mm512_fmadd_ps(qv, _mm512_loadu_ps(k.add(g * LANES)), *acc);
+                *acc = _mm512_fmadd_ps(sv, _mm512_loadu_ps(r.add(g * LANES)), *acc);
             }
         }
         for (g, acc) in acc.iter().enumerate() {
@@ -479,21 +493,21 @@ mod x86 {
     }
 
     /// # Safety
-    /// The CPU has AVX2 and FMA; every `keys(i)` and `out` hold `G × LANES` values.
+    /// The CPU has AVX2 and FMA; every `row(i)` and `out` hold `G × LANES` values.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn scores_avx2<'m, const G: usize>(
-        q: &[f32],
-        keys: impl Fn(usize) -> &'m [f32],
+    unsafe fn scaled_rows_sum_avx2<const G: usize>(
+        scales: &[f32],
+        row: impl Fn(usize) -> *const f32,
         out: &mut [f32],
     ) {
-        // Two 8-lane registers per group of LANES positions.
+        // Two 8-lane registers per group of LANES values.
         let mut acc = [[_mm256_setzero_ps(); 2]; G];
-        for (i, &qi) in q.iter().enumerate() {
-            let (k, qv) = (keys(i).as_ptr(), _mm256_set1_ps(qi));
+        for (i, &scale) in scales.iter().enumerate() {
+            let (r, sv) = (row(i), _mm256_set1_ps(scale));
             for (g, acc) in acc.iter_mut().enumerate() {
                 for (h, acc) in acc.iter_mut().enumerate() {
-                    let at = k.add(g * LANES + h * 8);
-                    *acc = _mm256_fmadd_ps(qv, _mm256_loadu_ps(at), *acc);
+                    let at = r.add(g * LANES + h * 8);
+                    *acc = _mm256_fmadd_ps(sv, _mm256_loadu_ps(at), *acc);
                 }
             }
         }
@@ -629,58 +643,9 @@ mod x86 {
         values: &[f32],
         out: &mut [f32],
     ) -> Option<()> {
-        assert_eq!(out.len(), C * LANES);
         assert!(values.len() >= weights.len() * C * LANES);
-        match Isa::active() {
-            // SAFETY: the active ISA is present; the lengths are checked above.
-            Isa::Avx512 => unsafe { weighted_sum_avx512::<C>(weights, values, out) },
-            // SAFETY: as above.
-            Isa::Avx2 => unsafe { weighted_sum_avx2::<C>(weights, values, out) },
-            Isa::Generic => return None,
-        }
-        Some(())
-    }
-
-    /// # Safety
-    /// The CPU has AVX-512F; `values` holds `weights.len() × C × LANES` values, `out`
-    /// `C × LANES`.
-    #[target_feature(enable = "avx512f")]
-    unsafe fn weighted_sum_avx512<const C: usize>(
-        weights: &[f32],
-        values: &[f32],
-        out: &mut [f32],
-    ) {
-        let mut acc = [_mm512_setzero_ps(); C];
-        for (j, &p) in weights.iter().enumerate() {
-            let (v, pv) = (values.as_ptr().add(j * C * LANES), _mm512_set1_ps(p));
-            for (c, acc) in acc.iter_mut().enumerate() {
-                *acc = _mm512_fmadd_ps(pv, _mm512_loadu_ps(v.add(c * LANES)), *acc);
-            }
-        }
-        for (c, acc) in acc.iter().enumerate() {
-            _mm512_storeu_ps(out.as_mut_ptr().add(c * LANES), *acc);
-        }
-    }
-
-    /// # Safety
-    /// The CPU has AVX2 and FMA; lengths as for [`weighted_sum_avx512`].
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn weighted_sum_avx2<const C: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
-        let mut acc = [[_mm256_setzero_ps(); 2]; C];
-        for (j, &p) in weights.iter().enumerate() {
-            let (v, pv) = (values.as_ptr().add(j * C * LANES), _mm256_set1_ps(p));
-            for (c, acc) in acc.iter_mut().enumerate() {
-                for (h, acc) in acc.iter_mut().enumerate() {
-                    let at = v.add(c * LANES + h * 8);
-                    *acc = _mm256_fmadd_ps(pv, _mm256_loadu_ps(at), *acc);
-                }
-            }
-        }
-        for (c, acc) in acc.iter().enumerate() {
-            for (h, acc) in acc.iter().enumerate() {
-                _mm256_storeu_ps(out.as_mut_ptr().add(c * LANES + h * 8), *acc);
-            }
-        }
+        let position = |j: usize| values[j * C * LANES..][..C * LANES].as_ptr();
+        scaled_rows_sum::<C>(weights, position, out)
     }
 }
 
