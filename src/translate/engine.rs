@@ -74,7 +74,8 @@ impl Engine {
         // A float16 checkpoint is read as float16: the packer keeps it so (the kernels widen
         // it inside the tile), the model widens its small tensors.
         let dtype = weights::stored_dtype(&tensors);
-        let vb = VarBuilder::from_tensors(tensors, dtype, device);
+        let handout = Box::new(weights::HandOut::new(tensors));
+        let vb = VarBuilder::from_backend(handout, dtype, device.clone());
         let model = MarianModel::load(vb, &config, compute).map_err(|e| {
             TranslateError::WeightsMismatch {
                 path: weights_at.path.clone(),

@@ -133,6 +133,73 @@ fn load_safetensors(
     Ok(tensors)
 }
 
+/// A checkpoint's tensors for a [`candle_nn::VarBuilder`] that hands each one out once and
+/// forgets it, so that a layer's originals are freed as soon as the layer is packed rather
+/// than when the whole model is: loading then holds one copy of the checkpoint, not two
+/// (float32), or one layer's float32 tensors beside the packed model (int8). The shared
+/// embedding (read for the input embedding and again for the output projection) and the
+/// final logits bias stay until the end.
+pub struct HandOut {
+    tensors: std::sync::Mutex<HashMap<String, Tensor>>,
+}
+
+/// Tensors the model reads more than once.
+const READ_AGAIN: [&str; 2] = ["model.shared.weight", "final_logits_bias"];
+
+impl HandOut {
+    pub fn new(tensors: HashMap<String, Tensor>) -> Self {
+        Self {
+            tensors: std::sync::Mutex::new(tensors),
+        }
+    }
+
+    fn take(&self, name: &str) -> candle_core::Result<Tensor> {
+        let mut tensors = self.tensors.lock().unwrap_or_else(|e| e.into_inner());
+        let tensor = match READ_AGAIN.contains(&name) {
+            true => tensors.get(name).cloned(),
+            false => tensors.remove(name),
+        };
+        tensor.ok_or_else(|| candle_core::Error::CannotFindTensor {
+            path: name.to_string(),
+        })
+    }
+}
+
+impl candle_nn::var_builder::SimpleBackend for HandOut {
+    fn get(
+        &self,
+        shape: candle_core::Shape,
+        name: &str,
+        _: candle_nn::Init,
+        dtype: DType,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        let tensor = self.take(name)?;
+        if tensor.shape() != &shape {
+            return Err(candle_core::Error::UnexpectedShape {
+                msg: format!("shape mismatch for {name}"),
+                expected: shape,
+                got: tensor.shape().clone(),
+            });
+        }
+        tensor.to_device(device)?.to_dtype(dtype)
+    }
+
+    fn get_unchecked(
+        &self,
+        name: &str,
+        dtype: DType,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        self.take(name)?.to_device(device)?.to_dtype(dtype)
+    }
+
+    fn contains_tensor(&self, name: &str) -> bool {
+        let tensors = self.tensors.lock().unwrap_or_else(|e| e.into_inner());
+        tensors.contains_key(name)
+    }
+}
+
 /// The precision a loaded checkpoint is held in: float16 when every tensor is float16 (as
 /// the tc-big OPUS-MT checkpoints are), else f32 (mixed checkpoints are widened whole, so no
 /// f32 value is ever rounded to float16).
