@@ -70,12 +70,11 @@ impl Engine {
                 path: generation_config_path.unwrap_or(config_path).to_path_buf(),
                 message,
             })?;
-        let tensors = weights::load(&weights_at.path, weights_at.format, device)?;
+        let checkpoint = weights::Checkpoint::open(&weights_at.path, weights_at.format, device)?;
         // A float16 checkpoint is read as float16: the packer keeps it so (the kernels widen
         // it inside the tile), the model widens its small tensors.
-        let dtype = weights::stored_dtype(&tensors);
-        let handout = Box::new(weights::HandOut::new(tensors));
-        let vb = VarBuilder::from_backend(handout, dtype, device.clone());
+        let dtype = checkpoint.dtype();
+        let vb = VarBuilder::from_backend(Box::new(checkpoint), dtype, device.clone());
         let model = MarianModel::load(vb, &config, compute).map_err(|e| {
             TranslateError::WeightsMismatch {
                 path: weights_at.path.clone(),
