@@ -102,71 +102,18 @@ pub fn corpus_bleu<S: AsRef<str>, R: AsRef<str>>(
     refs: &[Vec<R>],
 ) -> Result<BleuScore, EvalError> {
     check(hyps, refs)?;
-    let mut correct = [0usize; 4];
-    let mut total = [0usize; 4];
-    let (mut sys_len, mut ref_len) = (0usize, 0usize);
+    let mut stats = Stats::default();
     for (i, hyp) in hyps.iter().enumerate() {
-        let hyp_tok = tokenize_13a(rstrip(hyp.as_ref()));
-        let hyp_words: Vec<&str> = py_split(&hyp_tok).collect();
-        let mut max_ref: HashMap<Vec<String>, usize> = HashMap::new();
-        let mut ref_lens = Vec::new();
-        for set in refs {
-            let r = tokenize_13a(rstrip(set[i].as_ref()));
-            let words: Vec<&str> = py_split(&r).collect();
-            ref_lens.push(words.len());
-            for (g, c) in ngrams(&words) {
-                let e = max_ref.entry(g).or_default();
-                *e = (*e).max(c);
-            }
-        }
-        // The closest reference length, the shorter one on ties.
-        let mut closest: Option<(usize, usize)> = None;
-        for &len in &ref_lens {
-            let diff = len.abs_diff(hyp_words.len());
-            closest = match closest {
-                None => Some((diff, len)),
-                Some((d, l)) if diff < d || (diff == d && len < l) => Some((diff, len)),
-                keep => keep,
-            };
-        }
-        sys_len += hyp_words.len();
-        ref_len += closest.map_or(0, |c| c.1);
-        for (g, c) in ngrams(&hyp_words) {
-            let n = g.len() - 1;
-            total[n] += c;
-            if let Some(&r) = max_ref.get(&g) {
-                correct[n] += c.min(r);
-            }
-        }
+        stats.add(hyp.as_ref(), refs.iter().map(|set| set[i].as_ref()));
     }
-    let bp = if sys_len < ref_len {
-        if sys_len > 0 {
-            (1.0 - ref_len as f64 / sys_len as f64).exp()
-        } else {
-            0.0
-        }
-    } else {
-        1.0
-    };
-    let mut precisions = [0.0f64; 4];
-    let score = if correct.iter().all(|&c| c == 0) {
-        0.0
-    } else {
-        let mut smooth = 1.0f64;
-        for n in 0..4 {
-            if total[n] == 0 {
-                break;
-            }
-            precisions[n] = if correct[n] == 0 {
-                smooth *= 2.0;
-                100.0 / (smooth * total[n] as f64)
-            } else {
-                100.0 * correct[n] as f64 / total[n] as f64
-            };
-        }
-        let log = |p: f64| if p == 0.0 { -9_999_999_999.0 } else { p.ln() };
-        bp * (precisions.iter().map(|&p| log(p)).sum::<f64>() / 4.0).exp()
-    };
+    let bp = stats.brevity_penalty();
+    let (precisions, score) = stats.smoothed_score(bp);
+    let Stats {
+        correct,
+        total,
+        sys_len,
+        ref_len,
+    } = stats;
     Ok(BleuScore {
         score,
         precisions,
@@ -185,6 +132,86 @@ pub fn corpus_bleu<S: AsRef<str>, R: AsRef<str>>(
             refs.len()
         ),
     })
+}
+
+/// BLEU's sufficient statistics over a corpus, as sacreBLEU sums them.
+#[derive(Default)]
+struct Stats {
+    /// Clipped n-gram matches and hypothesis n-grams, n = 1..4.
+    correct: [usize; 4],
+    total: [usize; 4],
+    sys_len: usize,
+    /// The closest reference length of each sentence, summed.
+    ref_len: usize,
+}
+
+impl Stats {
+    /// Adds one hypothesis and its references.
+    fn add<'r>(&mut self, hyp: &str, refs: impl Iterator<Item = &'r str>) {
+        let hyp_tok = tokenize_13a(rstrip(hyp));
+        let hyp_words: Vec<&str> = py_split(&hyp_tok).collect();
+        let mut max_ref: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut ref_lens = Vec::new();
+        for r in refs {
+            let r = tokenize_13a(rstrip(r));
+            let words: Vec<&str> = py_split(&r).collect();
+            ref_lens.push(words.len());
+            for (g, c) in ngrams(&words) {
+                let e = max_ref.entry(g).or_default();
+                *e = (*e).max(c);
+            }
+        }
+        // The closest reference length, the shorter one on ties.
+        let mut closest: Option<(usize, usize)> = None;
+        for &len in &ref_lens {
+            let diff = len.abs_diff(hyp_words.len());
+            closest = match closest {
+                None => Some((diff, len)),
+                Some((d, l)) if diff < d || (diff == d && len < l) => Some((diff, len)),
+                keep => keep,
+            };
+        }
+        self.sys_len += hyp_words.len();
+        self.ref_len += closest.map_or(0, |c| c.1);
+        for (g, c) in ngrams(&hyp_words) {
+            let n = g.len() - 1;
+            self.total[n] += c;
+            if let Some(&r) = max_ref.get(&g) {
+                self.correct[n] += c.min(r);
+            }
+        }
+    }
+
+    fn brevity_penalty(&self) -> f64 {
+        match (self.sys_len, self.ref_len) {
+            (0, r) if r > 0 => 0.0,
+            (s, r) if s < r => (1.0 - r as f64 / s as f64).exp(),
+            _ => 1.0,
+        }
+    }
+
+    /// The n-gram precisions with sacreBLEU's `exp` smoothing, and the score.
+    fn smoothed_score(&self, bp: f64) -> ([f64; 4], f64) {
+        let mut precisions = [0.0f64; 4];
+        if self.correct.iter().all(|&c| c == 0) {
+            return (precisions, 0.0);
+        }
+        let mut smooth = 1.0f64;
+        for n in 0..4 {
+            if self.total[n] == 0 {
+                break;
+            }
+            precisions[n] = if self.correct[n] == 0 {
+                smooth *= 2.0;
+                100.0 / (smooth * self.total[n] as f64)
+            } else {
+                100.0 * self.correct[n] as f64 / self.total[n] as f64
+            };
+        }
+        let log = |p: f64| if p == 0.0 { -9_999_999_999.0 } else { p.ln() };
+        let score = bp * (precisions.iter().map(|&p| log(p)).sum::<f64>() / 4.0).exp();
+        (precisions, score)
+    }
 }
 
 #[cfg(test)]
