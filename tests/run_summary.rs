@@ -214,6 +214,27 @@ fn the_settings_file_names_the_summaries_as_the_flags_do() {
     }
 }
 
+#[test]
+fn shards_write_their_summaries_and_the_merge_counts_them_all() {
+    let input = tempfile::tempdir().unwrap();
+    two_articles(input.path());
+    let out = tempfile::tempdir().unwrap();
+    let flags = summary_flags("both");
+    for shard in ["0/2", "1/2"] {
+        let mut extra = args(&flags);
+        extra.extend(["--shard", shard]);
+        assert_success(&run(input.path(), out.path(), &extra));
+    }
+    let m = manifest(out.path());
+    assert_eq!(m["counts"]["ok"], 2, "{m}");
+    assert_eq!(m["counts"]["abstractive"]["summaries"], 2);
+    assert_eq!(m["counts"]["abstractive"]["written"], 2);
+    assert_eq!(m["settings"]["abstractive"]["summary"], "both");
+    assert!(briefs(out.path())
+        .iter()
+        .all(|b| b.machine_summary.is_some()));
+}
+
 /// Text as the html renderer escapes it.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
