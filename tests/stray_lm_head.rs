@@ -20,10 +20,11 @@
 
 mod common;
 
-use candle_core::{DType, Device, Tensor};
-use common::{assert_success, fixture, ids, model_dir, read_json};
-use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
-use nashra::translate::{DecodeOptions, Engine};
+use candle_core::{DType, Tensor};
+use common::{
+    assert_success, decode_golden_case, fixture, ids, model_dir, pytorch_engine, read_json,
+};
+use nashra::translate::Engine;
 use serde_json::Value;
 
 /// The golden set the engine must reproduce: `outputs_shared_projection`, the output
@@ -40,17 +41,7 @@ const FIXTURE: &str = "tcbig-stray-lm-head";
 const LINES: usize = 16;
 
 fn engine() -> Engine {
-    let dir = model_dir(FIXTURE);
-    Engine::load(
-        &dir.join("config.json"),
-        Some(&dir.join("generation_config.json")),
-        &WeightsLocation {
-            path: dir.join("pytorch_model.bin"),
-            format: WeightsFormat::Pytorch,
-        },
-        &Device::Cpu,
-    )
-    .expect("stray-lm_head fixture loads")
+    pytorch_engine(FIXTURE)
 }
 
 fn golden() -> Value {
@@ -78,39 +69,22 @@ fn decode_all(engine: &Engine) -> Vec<(String, usize, usize, Vec<String>)> {
     let mut results = Vec::new();
     for case in golden["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap().to_string();
-        let settings = &case["settings"];
-        let opts = DecodeOptions {
-            num_beams: settings["num_beams"].as_u64().unwrap() as usize,
-            max_length: settings["max_length"].as_u64().unwrap() as usize,
-            ..engine.default_options().clone()
-        };
-        let batch_size = case["batch_size"].as_u64().unwrap() as usize;
-        let sources: Vec<Vec<u32>> = case["source_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(ids)
-            .collect();
         let locked = case[LOCKED].as_array().unwrap();
         let other = case[OTHER].as_array().unwrap();
         assert_eq!(locked.len(), LINES, "{name}");
         let (mut exact, mut as_other, mut failures) = (0, 0, Vec::new());
-        for (chunk_no, chunk) in sources.chunks(batch_size).enumerate() {
-            let batch: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            for (i, hyp) in engine.generate(&batch, &opts).unwrap().iter().enumerate() {
-                let k = chunk_no * batch_size + i;
-                let want = &locked[k];
-                let want_score = want["score"].as_f64().unwrap() as f32;
-                if hyp.tokens == ids(&other[k]["ids"]) {
-                    as_other += 1;
-                }
-                if hyp.tokens != ids(&want["ids"]) {
-                    failures.push(format!("{name} #{k}: ids differ"));
-                } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
-                    failures.push(format!("{name} #{k}: score {} vs {want_score}", hyp.score));
-                } else {
-                    exact += 1;
-                }
+        for (k, hyp) in decode_golden_case(engine, case).iter().enumerate() {
+            let want = &locked[k];
+            let want_score = want["score"].as_f64().unwrap() as f32;
+            if hyp.tokens == ids(&other[k]["ids"]) {
+                as_other += 1;
+            }
+            if hyp.tokens != ids(&want["ids"]) {
+                failures.push(format!("{name} #{k}: ids differ"));
+            } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
+                failures.push(format!("{name} #{k}: score {} vs {want_score}", hyp.score));
+            } else {
+                exact += 1;
             }
         }
         results.push((name, exact, as_other, failures));

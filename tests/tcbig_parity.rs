@@ -5,10 +5,11 @@
 
 mod common;
 
-use candle_core::{DType, Device};
-use common::{assert_success, fixture, ids, model_dir, read_json};
-use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
-use nashra::translate::{DecodeOptions, Engine};
+use candle_core::DType;
+use common::{
+    assert_success, decode_golden_case, fixture, ids, model_dir, pytorch_engine, read_json,
+};
+use nashra::translate::Engine;
 use serde_json::Value;
 
 /// The floor per case: a near-tie between two candidates may be broken differently by a
@@ -16,17 +17,7 @@ use serde_json::Value;
 const MIN_EXACT: usize = 62;
 
 fn engine() -> Engine {
-    let dir = model_dir("tcbig");
-    Engine::load(
-        &dir.join("config.json"),
-        Some(&dir.join("generation_config.json")),
-        &WeightsLocation {
-            path: dir.join("pytorch_model.bin"),
-            format: WeightsFormat::Pytorch,
-        },
-        &Device::Cpu,
-    )
-    .expect("tc-big fixture loads")
+    pytorch_engine("tcbig")
 }
 
 fn golden() -> Value {
@@ -40,33 +31,17 @@ fn check(engine: &Engine) -> (Vec<(String, usize, usize)>, Vec<String>) {
     let mut failures = Vec::new();
     for case in golden["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap().to_string();
-        let settings = &case["settings"];
-        let opts = DecodeOptions {
-            num_beams: settings["num_beams"].as_u64().unwrap() as usize,
-            max_length: settings["max_length"].as_u64().unwrap() as usize,
-            ..engine.default_options().clone()
-        };
-        let batch_size = case["batch_size"].as_u64().unwrap() as usize;
-        let sources: Vec<Vec<u32>> = case["source_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(ids)
-            .collect();
         let outputs = case["outputs"].as_array().unwrap();
         let mut exact = 0;
-        for (chunk_no, chunk) in sources.chunks(batch_size).enumerate() {
-            let batch: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            for (i, hyp) in engine.generate(&batch, &opts).unwrap().iter().enumerate() {
-                let want = &outputs[chunk_no * batch_size + i];
-                let want_score = want["score"].as_f64().unwrap() as f32;
-                if hyp.tokens != ids(&want["ids"]) {
-                    failures.push(format!("{name} #{}: ids differ", chunk_no * batch_size + i));
-                } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
-                    failures.push(format!("{name}: score {} vs {want_score}", hyp.score));
-                } else {
-                    exact += 1;
-                }
+        for (k, hyp) in decode_golden_case(engine, case).iter().enumerate() {
+            let want = &outputs[k];
+            let want_score = want["score"].as_f64().unwrap() as f32;
+            if hyp.tokens != ids(&want["ids"]) {
+                failures.push(format!("{name} #{k}: ids differ"));
+            } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
+                failures.push(format!("{name}: score {} vs {want_score}", hyp.score));
+            } else {
+                exact += 1;
             }
         }
         counts.push((name, exact, outputs.len()));

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use candle_core::Device;
 use nashra::brief::Brief;
+use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
+use nashra::translate::{DecodeOptions, Engine, Hypothesis};
 use serde_json::Value;
 
 /// The repository root (where `Cargo.toml` is).
@@ -210,5 +213,46 @@ pub fn ids(v: &Value) -> Vec<u32> {
         .unwrap()
         .iter()
         .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
+}
+
+/// A fixture model that ships a `pytorch_model.bin` (the tc-big-shaped ones), loaded as an
+/// engine on the CPU.
+pub fn pytorch_engine(name: &str) -> Engine {
+    let dir = model_dir(name);
+    Engine::load(
+        &dir.join("config.json"),
+        Some(&dir.join("generation_config.json")),
+        &WeightsLocation {
+            path: dir.join("pytorch_model.bin"),
+            format: WeightsFormat::Pytorch,
+        },
+        &Device::Cpu,
+    )
+    .unwrap_or_else(|e| panic!("fixture {name} loads: {e}"))
+}
+
+/// One case of a golden `generate` file (its `settings`, `batch_size` and `source_ids`)
+/// decoded by `engine` in the case's own batches: every hypothesis, in source order.
+pub fn decode_golden_case(engine: &Engine, case: &Value) -> Vec<Hypothesis> {
+    let settings = &case["settings"];
+    let opts = DecodeOptions {
+        num_beams: settings["num_beams"].as_u64().unwrap() as usize,
+        max_length: settings["max_length"].as_u64().unwrap() as usize,
+        ..engine.default_options().clone()
+    };
+    let batch_size = case["batch_size"].as_u64().unwrap() as usize;
+    let sources: Vec<Vec<u32>> = case["source_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(ids)
+        .collect();
+    sources
+        .chunks(batch_size)
+        .flat_map(|chunk| {
+            let batch: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
+            engine.generate(&batch, &opts).unwrap()
+        })
         .collect()
 }
