@@ -113,6 +113,17 @@ pub struct ModelInfo {
     pub quantize: Quantize,
 }
 
+impl ModelInfo {
+    /// How a brief names the model: its id, then `@` and the revision's first 12 characters
+    /// when the revision is known.
+    pub fn label(&self) -> String {
+        match &self.revision {
+            Some(r) => format!("{}@{}", self.id, r.chars().take(12).collect::<String>()),
+            None => self.id.clone(),
+        }
+    }
+}
+
 /// The decoding settings used (transformers' names and counting).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecodingInfo {

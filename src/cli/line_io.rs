@@ -20,44 +20,34 @@ pub struct LineFiles {
 }
 
 impl LineFiles {
-    /// See [`read_input`].
+    /// The whole input as UTF-8 text: the file, else standard input. A file that is not UTF-8
+    /// is an error naming it and the offset of the first invalid byte.
     pub fn read(&self) -> anyhow::Result<String> {
-        read_input(&self.input)
+        let Some(path) = &self.input else {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading stdin (not UTF-8 text?)")?;
+            return Ok(text);
+        };
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )
+        })
     }
 
-    /// See [`write_output`].
+    /// Writes `out` to the file (atomically: all or nothing), else to standard output.
     pub fn write(&self, out: &str) -> anyhow::Result<()> {
-        write_output(&self.output, out)
-    }
-}
-
-/// The whole input as UTF-8 text: the file, else standard input. A file that is not UTF-8 is
-/// an error naming it and the offset of the first invalid byte.
-pub fn read_input(input: &Option<PathBuf>) -> anyhow::Result<String> {
-    let Some(path) = input else {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading stdin (not UTF-8 text?)")?;
-        return Ok(text);
-    };
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-/// Writes `out` to the file (atomically: all or nothing), else to standard output.
-pub fn write_output(output: &Option<PathBuf>, out: &str) -> anyhow::Result<()> {
-    match output {
-        Some(path) => write_atomic(path, out.as_bytes())
-            .with_context(|| format!("writing {}", path.display())),
-        None => std::io::stdout()
-            .write_all(out.as_bytes())
-            .context("writing stdout"),
+        match &self.output {
+            Some(path) => write_atomic(path, out.as_bytes())
+                .with_context(|| format!("writing {}", path.display())),
+            None => std::io::stdout()
+                .write_all(out.as_bytes())
+                .context("writing stdout"),
+        }
     }
 }

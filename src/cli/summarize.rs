@@ -62,9 +62,8 @@ pub fn execute(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
         summarizer.summarize(&lines, &opts, &BatchPolicy::sentences(args.batch_size))?;
     let mut out = String::new();
     for s in &summaries {
-        // A summary is one line of output (a newline inside one would shift every later
-        // line), stripped as the reference's golden files store transformers' summaries.
-        out.push_str(s.text.replace(['\n', '\r'], " ").trim());
+        // One line of output each: a newline inside one would shift every later line.
+        out.push_str(&s.one_line());
         out.push('\n');
     }
     args.files.write(&out)?;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{removed_note, unsupported_list};
+use super::{removed_note, summary_heading, unsupported_list};
 use crate::brief::{Brief, CheckedSentence, MachineSummary, Pair, LOW_CONFIDENCE_LOGPROB};
 
 /// Escapes text for HTML element content and quoted attribute values. Five replacements do
@@ -151,14 +151,6 @@ fn checked_sentence(s: &CheckedSentence) -> String {
     )
 }
 
-/// The key sentences' heading: beside a machine summary it says where they come from.
-pub(crate) fn summary_heading(b: &Brief) -> &'static str {
-    match b.machine_summary {
-        Some(_) => "Key sentences from the article",
-        None => "Summary",
-    }
-}
-
 /// The date as a `<time>` element, or a visible "no date" where the page gave none.
 pub(crate) fn date_html(date: Option<&str>) -> String {
     match date {
@@ -233,13 +225,8 @@ pub fn brief(b: &Brief) -> String {
     }
     let _ = writeln!(
         out,
-        "<footer>Machine translation by {}{} ({} beam{}). Source: {}.</footer>\n</body>\n</html>",
-        escape(&b.model.id),
-        b.model
-            .revision
-            .as_deref()
-            .map(|r| format!("@{}", escape(&r[..r.len().min(12)])))
-            .unwrap_or_default(),
+        "<footer>Machine translation by {} ({} beam{}). Source: {}.</footer>\n</body>\n</html>",
+        escape(&b.model.label()),
         b.decoding.num_beams,
         if b.decoding.num_beams == 1 { "" } else { "s" },
         escape(&b.source_path)

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{removed_note, unsupported_list};
+use super::{removed_note, summary_heading, unsupported_list};
 use crate::brief::{Brief, MachineSummary, Pair};
 
 /// Makes text safe inside a table cell: no pipes or line breaks.
@@ -77,7 +77,7 @@ pub fn brief(b: &Brief) -> String {
         machine_summary(&mut out, m);
     }
     if !b.summary.is_empty() {
-        let heading = super::html::summary_heading(b);
+        let heading = summary_heading(b);
         let _ = write!(
             out,
             "## {heading}\n\n| English | العربية |\n| --- | --- |\n"

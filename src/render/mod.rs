@@ -14,6 +14,14 @@ pub fn json(b: &Brief) -> String {
     s
 }
 
+/// The key sentences' heading: beside a machine summary it says where they come from.
+pub(crate) fn summary_heading(b: &Brief) -> &'static str {
+    match b.machine_summary {
+        Some(_) => "Key sentences from the article",
+        None => "Summary",
+    }
+}
+
 /// `"15 soldiers", "March 9"` as a reader-facing list.
 pub(crate) fn unsupported_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
     items

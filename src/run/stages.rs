@@ -73,7 +73,6 @@ struct Abstractive<'a> {
     cache: TranslationCache,
     /// As `run.json` and the briefs name the model and its settings.
     settings: AbstractiveSettings,
-    label: String,
 }
 
 /// Documents per model batch of the summariser: eight 1,024-token documents in beam 4 keep
@@ -104,28 +103,24 @@ impl<'a> Abstractive<'a> {
             &paths.summary_cache_family(&fingerprint),
         )?;
         let files = summarizer.files();
-        let label = match &files.revision {
-            Some(r) => format!("{}@{}", files.id, &r[..r.len().min(12)]),
-            None => files.id.clone(),
+        let model = ModelInfo {
+            id: files.id.clone(),
+            revision: files.revision.clone(),
+            weights_sha256,
+            quantize,
         };
         Ok(Self {
             summarizer,
             settings: AbstractiveSettings {
                 summary: settings.summary,
                 check: settings.summary_check,
-                model: ModelInfo {
-                    id: files.id.clone(),
-                    revision: files.revision.clone(),
-                    weights_sha256,
-                    quantize,
-                },
+                model,
                 decoding: decoding_info(&options.decode),
                 no_repeat_ngram_size: options.rules.no_repeat_ngram_size,
                 cache: cache.path().display().to_string(),
             },
             options,
             cache,
-            label,
         })
     }
 }
@@ -551,7 +546,8 @@ impl<'a> Run<'a> {
                 .filter(|c| !c.en.trim().is_empty());
             b.machine_summary = summary.map(|c| {
                 let check = s.summary_check;
-                machine_summary(a, &doc, &c.en, &abstractive.label, check, c.truncated)
+                let model = abstractive.settings.model.label();
+                machine_summary(a, &doc, &c.en, &model, check, c.truncated)
             });
         }
         // The index and the story summaries read the key sentences whatever the brief shows.
@@ -699,7 +695,7 @@ fn note_unwritten(unwritten: &mut Vec<Unwritten>, path: &Path, e: &std::io::Erro
 /// A summary as its cache keeps it.
 fn cached(s: Summary) -> CachedTranslation {
     CachedTranslation {
-        en: s.text.replace(['\n', '\r'], " ").trim().to_string(),
+        en: s.one_line(),
         score: s.score,
         mean_logprob: Some(s.mean_logprob),
         source_tokens: s.source_tokens,

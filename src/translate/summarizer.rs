@@ -45,6 +45,13 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary as one line: line breaks the model wrote become spaces, and the ends are
+    /// trimmed (as the reference's golden files store transformers' summaries). One summary a
+    /// line in `nashra summarize`'s output, and one value in a run's cache.
+    pub fn one_line(&self) -> String {
+        self.text.replace(['\n', '\r'], " ").trim().to_string()
+    }
+
     fn empty() -> Self {
         Self {
             text: String::new(),

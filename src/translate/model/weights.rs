@@ -284,18 +284,10 @@ impl MappedSafetensors {
         self.metadata.info(name).map(|i| i.shape.clone())
     }
 
-    /// Float16 when every tensor is, else f32 (see [`stored_dtype`]).
+    /// The precision the file is held in (see [`held_in`]).
     fn dtype(&self) -> DType {
-        let all_f16 = self
-            .metadata
-            .tensors()
-            .values()
-            .all(|i| i.dtype == safetensors::Dtype::F16);
-        if all_f16 {
-            DType::F16
-        } else {
-            DType::F32
-        }
+        let tensors = self.metadata.tensors();
+        held_in(tensors.values().map(|i| i.dtype == safetensors::Dtype::F16))
     }
 
     /// Tensor `name`, copied out of the map (widened as [`widened`] says).
@@ -327,10 +319,14 @@ impl MappedSafetensors {
 /// the tc-big OPUS-MT checkpoints are), else f32 (mixed checkpoints are widened whole, so no
 /// f32 value is ever rounded to float16).
 pub fn stored_dtype(tensors: &HashMap<String, Tensor>) -> DType {
-    if !tensors.is_empty() && tensors.values().all(|t| t.dtype() == DType::F16) {
-        DType::F16
-    } else {
-        DType::F32
+    held_in(tensors.values().map(|t| t.dtype() == DType::F16))
+}
+
+/// Float16 when there are tensors and every one `is_f16` says so, else f32.
+fn held_in(mut is_f16: impl Iterator<Item = bool>) -> DType {
+    match is_f16.next() {
+        Some(true) if is_f16.all(|f16| f16) => DType::F16,
+        _ => DType::F32,
     }
 }
 
