@@ -2,7 +2,8 @@
 //! float32 output (sacreBLEU, float32 as the reference) at least as well as CTranslate2 int8
 //! agrees with CTranslate2 float32 on the same model and sentences.
 //!
-//! The CTranslate2 figures come from `../shared/bench/peers.py FIXTURE_COPY
+//! The test reads only the fixtures and `samples/`; the CTranslate2 figures it compares with
+//! are constants below, made once with the peer kit's `bench/peers.py FIXTURE_COPY
 //! samples/flores/flores-dev.ar --n 256 --beam B --batch 32 --systems ct2-float32,ct2-int8
 //! --outputs DIR --max-length 64` (CTranslate2 4.x on this project's 2-core AVX-512 VNNI
 //! machine, 2026-12-01), scored with sacreBLEU 2.6.0: `sacrebleu ct2-float32.en -i
