@@ -153,18 +153,13 @@ pub fn run(
     model_load_s: f64,
 ) -> Result<BenchReport, TranslateError> {
     let opts = settings.decoding(translator.engine().default_options());
-    // Warm-up: the first batches' worth of sentences, not counted.
-    let warm = (settings.warmup_batches * settings.batch.max_sentences).min(lines.len());
-    if warm > 0 {
-        translator.translate(&lines[..warm], &opts, &settings.batch)?;
-    }
-    let pass = |each_batch: &mut dyn FnMut(BatchReport)| {
+    let pass = |lines: &[&str], each_batch: &mut dyn FnMut(BatchReport)| {
         let out =
             translator.translate_with(lines, &opts, &settings.batch, Repeats::Every, each_batch)?;
         Ok(out.iter().filter(|t| t.source_tokens > 0).count())
     };
     let model = (translator.engine(), translator.files());
-    timed(model, model_load_s, settings, pass)
+    timed(model, lines, model_load_s, settings, pass)
 }
 
 /// Summarises `docs` with `settings` and measures it, like [`run`]: warm-up batches first,
@@ -182,30 +177,32 @@ pub fn run_summaries(
         decode: settings.decoding(&defaults.decode),
         rules: defaults.rules.clone(),
     };
-    let warm = (settings.warmup_batches * settings.batch.max_sentences).min(docs.len());
-    if warm > 0 {
-        summarizer.summarize(&docs[..warm], &opts, &settings.batch)?;
-    }
-    let pass = |each_batch: &mut dyn FnMut(BatchReport)| {
+    let pass = |docs: &[&str], each_batch: &mut dyn FnMut(BatchReport)| {
         let out = summarizer.summarize_with(docs, &opts, &settings.batch, each_batch)?;
         Ok(out.iter().filter(|s| s.source_tokens > 0).count())
     };
     let model = (summarizer.engine(), summarizer.files());
-    timed(model, model_load_s, settings, pass)
+    timed(model, docs, model_load_s, settings, pass)
 }
 
-/// Times one `pass` of `model` over the inputs (it reports every model batch to the callback
-/// it is given, and returns how many inputs it measured): the report's rates and latencies.
+/// Runs `pass` of `model` over the first batches' worth of `inputs` untimed (warm-up), then
+/// times one pass over all of them (`pass` reports every model batch to the callback it is
+/// given, and returns how many inputs it measured): the report's rates and latencies.
 fn timed(
     (engine, files): (&Engine, &ModelFiles),
+    inputs: &[&str],
     model_load_s: f64,
     settings: &BenchSettings,
-    pass: impl FnOnce(&mut dyn FnMut(BatchReport)) -> Result<usize, TranslateError>,
+    pass: impl Fn(&[&str], &mut dyn FnMut(BatchReport)) -> Result<usize, TranslateError>,
 ) -> Result<BenchReport, TranslateError> {
+    let warm = (settings.warmup_batches * settings.batch.max_sentences).min(inputs.len());
+    if warm > 0 {
+        pass(&inputs[..warm], &mut |_| {})?;
+    }
     let mut latencies = Vec::new();
     let (mut src_tokens, mut tgt_tokens) = (0, 0);
     let started = Instant::now();
-    let sentences = pass(&mut |r: BatchReport| {
+    let sentences = pass(inputs, &mut |r: BatchReport| {
         latencies.push(r.seconds);
         src_tokens += r.source_tokens;
         tgt_tokens += r.target_tokens;

@@ -13,6 +13,7 @@
 //! brief + render (html, markdown, json, index)
 //! run     (the nightly batch job: orchestration, cache, manifest)
 //! bench, eval (measurement and metrics)
+//! disjoint_sets (union-find: the grouping that clean and stories share)
 //! cli     (argument parsing; calls the library)
 //! ```
 
@@ -20,6 +21,7 @@ pub mod bench;
 pub mod brief;
 pub mod clean;
 pub mod cli;
+pub mod disjoint_sets;
 pub mod eval;
 pub mod fsutil;
 pub mod ingest;

@@ -35,7 +35,7 @@ fn terms(sentence: &str) -> Vec<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| strip_definite_article(w).to_lowercase())
-        .filter(|w| w.chars().count() > 1 && !STOPWORDS.contains(&w.as_str()))
+        .filter(|w| w.chars().count() > 1 && !STOPWORDS.contains(w))
         .collect()
 }
 

@@ -114,6 +114,7 @@ impl Reason {
 
 /// The text of every reason without a value: one table both to write a reason and to read
 /// it back.
+#[rustfmt::skip]
 const FIXED_TEXTS: [(Reason, &str); 28] = [
     (Reason::ScraperLine, "scraper's metadata line"),
     (Reason::DateLine, "date line"),
@@ -121,10 +122,7 @@ const FIXED_TEXTS: [(Reason, &str); 28] = [
     (Reason::Dateline, "dateline or agency"),
     (Reason::SourceLine, "source line"),
     (Reason::SiteName, "site name"),
-    (
-        Reason::NoArabic,
-        "no Arabic text (code, widget or foreign embed)",
-    ),
+    (Reason::NoArabic, "no Arabic text (code, widget or foreign embed)"),
     (Reason::NumbersOrSymbols, "numbers or symbols only"),
     (Reason::Widget, "page widget"),
     (Reason::SocialEmbed, "social-media embed"),
@@ -145,10 +143,7 @@ const FIXED_TEXTS: [(Reason, &str); 28] = [
     (Reason::AfterArticle, "after the end of the article"),
     (Reason::TeaserRun, "run of other articles' headlines"),
     (Reason::ReadAlsoTeaser, "read-also teaser"),
-    (
-        Reason::AfterReadAlso,
-        "another article, embedded after a read-also marker",
-    ),
+    (Reason::AfterReadAlso, "another article, embedded after a read-also marker"),
 ];
 
 impl std::fmt::Display for Reason {

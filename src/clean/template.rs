@@ -12,30 +12,12 @@
 use std::collections::HashMap;
 
 use super::lines::{split, Line};
+use crate::disjoint_sets::DisjointSets;
 
 /// Lines seen in two or more unrelated articles of a batch, with how many articles share each.
 #[derive(Debug, Clone, Default)]
 pub struct SiteTemplate {
     shared: HashMap<String, usize>,
-}
-
-/// Union-find over article indices, with path halving.
-struct Groups(Vec<usize>);
-
-impl Groups {
-    fn find(&mut self, mut i: usize) -> usize {
-        while self.0[i] != i {
-            self.0[i] = self.0[self.0[i]];
-            i = self.0[i];
-        }
-        i
-    }
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.0[ra.max(rb)] = ra.min(rb);
-        }
-    }
 }
 
 /// Long prose: a line that only the same story would repeat word for word.
@@ -45,7 +27,7 @@ fn is_story_line(l: &Line) -> bool {
 
 /// Joins articles that tell the same story: two shared prose lines, or one that is most of
 /// one article's prose. (One shared sentence alone may be a site's standard closing line.)
-fn story_groups(docs: &[Vec<Line>]) -> Groups {
+fn story_groups(docs: &[Vec<Line>]) -> DisjointSets {
     let prose: Vec<usize> = docs
         .iter()
         .map(|d| d.iter().filter(|l| is_story_line(l)).count())
@@ -63,7 +45,7 @@ fn story_groups(docs: &[Vec<Line>]) -> Groups {
             }
         }
     }
-    let mut groups = Groups((0..docs.len()).collect());
+    let mut groups = DisjointSets::new(docs.len());
     for ((a, b), shared) in pairs {
         if shared >= 2 || shared * 2 > prose[a].min(prose[b]) {
             groups.union(a, b);
@@ -76,8 +58,7 @@ impl SiteTemplate {
     /// Learns the template of a batch of article texts.
     pub fn learn<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
         let docs: Vec<Vec<Line>> = texts.into_iter().map(split).collect();
-        let groups = story_groups(&docs);
-        let mut groups = groups;
+        let mut groups = story_groups(&docs);
         // Count, for each line, the story groups it occurs in.
         let mut seen: HashMap<&str, (usize, usize)> = HashMap::new(); // line → (last group, count)
         for (d, lines) in docs.iter().enumerate() {

@@ -19,29 +19,10 @@ const NOT_NESTING: [&str; 28] = [
 ];
 
 /// Tags whose start or end begins a new line of text in the flattened page.
+#[rustfmt::skip]
 const BREAKS: [&str; 22] = [
-    "p",
-    "div",
-    "br",
-    "li",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "td",
-    "th",
-    "ul",
-    "ol",
-    "table",
-    "section",
-    "article",
-    "blockquote",
-    "pre",
-    "dd",
-    "main",
+    "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "ul", "ol",
+    "table", "section", "article", "blockquote", "pre", "dd", "main",
 ];
 
 /// One tag found by the scan.

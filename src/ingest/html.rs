@@ -25,35 +25,19 @@ pub struct Page {
     pub warnings: Vec<String>,
 }
 
+// The tag lists are laid out by hand: a line of tags, not a tag a line.
+
+/// Elements whose text is never the article's.
+#[rustfmt::skip]
 const SKIP: [&str; 14] = [
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "aside",
-    "footer",
-    "header",
-    "form",
-    "iframe",
-    "svg",
-    "button",
-    "select",
-    "template",
-    "figcaption",
+    "script", "style", "noscript", "nav", "aside", "footer", "header", "form", "iframe", "svg",
+    "button", "select", "template", "figcaption",
 ];
+
+/// Elements that make a block of text of their own.
+#[rustfmt::skip]
 const BLOCKS: [&str; 12] = [
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "blockquote",
-    "pre",
-    "td",
-    "dd",
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "dd",
 ];
 
 fn collapse(s: &str) -> String {

@@ -1,14 +1,13 @@
 //! Stories from similarities: candidate pairs through an inverted index, links at the
 //! threshold, connected groups, and each group's central article.
 
-use std::collections::BTreeMap;
-
 use sha2::{Digest, Sha256};
 
 use super::date::Date;
 use super::signature::Signature;
 use super::similarity::{similarity, Vectors, LINK_THRESHOLD};
 use super::{Item, Story};
+use crate::disjoint_sets::DisjointSets;
 
 /// Words in more than this many articles are not used to find candidates (they still count
 /// in the similarity): a word that common names no particular event, and skipping it keeps
@@ -66,16 +65,6 @@ fn links(v: &Vectors, days: &[Option<Date>]) -> Vec<(usize, usize, f32)> {
     out
 }
 
-/// Union-find with path halving; the smaller index is the root, so groups come out the same
-/// whatever order links are applied in.
-fn find(parent: &mut [usize], mut x: usize) -> usize {
-    while parent[x] != x {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    x
-}
-
 /// Groups the items into stories (every item in exactly one; a story of one is an article no
 /// other report matched). Stories come largest first, then newest, then by id.
 pub fn cluster(items: &[Item]) -> Vec<Story> {
@@ -93,23 +82,18 @@ pub fn cluster(items: &[Item]) -> Vec<Story> {
         .collect();
     let v = Vectors::build(&sigs);
     let edges = links(&v, &days);
-    let mut parent: Vec<usize> = (0..order.len()).collect();
+    let mut sets = DisjointSets::new(order.len());
     for &(a, b, _) in &edges {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-        parent[ra.max(rb)] = ra.min(rb);
-    }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for k in 0..order.len() {
-        let root = find(&mut parent, k);
-        groups.entry(root).or_default().push(k);
+        sets.union(a, b);
     }
     let mut strength = vec![0f32; order.len()];
     for &(a, b, s) in &edges {
         strength[a] += s;
         strength[b] += s;
     }
-    let mut stories: Vec<Story> = groups
-        .into_values()
+    let mut stories: Vec<Story> = sets
+        .into_groups()
+        .into_iter()
         .map(|group| story(items, &order, &v, &days, &strength, group))
         .collect();
     stories.sort_by(|a, b| {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::terms::{content_word, folded};
 use super::{Pick, Report};
+use crate::disjoint_sets::DisjointSets;
 
 /// Fewest content words (numbers aside) two sentences must share to be compared.
 const MIN_SHARED_WORDS: usize = 3;
@@ -194,15 +195,6 @@ fn other_source(reports: &[Report], a: usize, b: usize) -> bool {
         }
 }
 
-/// Union-find root (path halving).
-fn root(parent: &mut [usize], mut x: usize) -> usize {
-    while parent[x] != x {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    x
-}
-
 /// A figure of one sentence: where it is, what it counts, its value.
 struct Node {
     at: Pick,
@@ -243,7 +235,7 @@ pub fn differences(reports: &[Report]) -> Vec<Difference> {
     for (x, n) in nodes.iter().enumerate() {
         by_thing.entry(&n.counted).or_default().push(x);
     }
-    let mut parent: Vec<usize> = (0..nodes.len()).collect();
+    let mut sets = DisjointSets::new(nodes.len());
     for same in by_thing.values() {
         for (i, &x) in same.iter().enumerate() {
             for &y in &same[i + 1..] {
@@ -255,19 +247,14 @@ pub fn differences(reports: &[Report]) -> Vec<Difference> {
                         &reads[b.at.report][b.at.sentence],
                     );
                 if differ {
-                    let (rx, ry) = (root(&mut parent, x), root(&mut parent, y));
-                    parent[rx.max(ry)] = rx.min(ry);
+                    sets.union(x, y);
                 }
             }
         }
     }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for x in 0..nodes.len() {
-        let r = root(&mut parent, x);
-        groups.entry(r).or_default().push(x);
-    }
-    let mut out: Vec<Difference> = groups
-        .into_values()
+    let mut out: Vec<Difference> = sets
+        .into_groups()
+        .into_iter()
         .filter(|g| g.len() > 1)
         .map(|g| {
             // Nodes are in report order: the first of each report stands for it.
@@ -307,6 +294,11 @@ mod tests {
             .collect()
     }
 
+    /// What two one-sentence reports from two sources differ on.
+    fn found_between(a: &str, b: &str) -> Vec<Vec<(usize, String)>> {
+        found(&[report("أ", &[a]), report("ب", &[b])])
+    }
+
     const TOLL_12: &str = "أعلنت وزارة الصحة في غزة مقتل 12 شخصا في القصف على مخيم جباليا";
     const TOLL_15: &str = "وزارة الصحة في غزة تعلن مقتل ١٥ شخصاً جراء القصف على مخيم جباليا";
 
@@ -322,39 +314,64 @@ mod tests {
         assert_eq!((d.values[1].0.report, d.values[1].0.sentence), (1, 1));
     }
 
+    /// Asserts that none of `pairs` of one-sentence reports is a difference.
+    fn assert_no_difference(pairs: &[(&str, &str, &str)]) {
+        for (why, a, b) in pairs {
+            assert!(found_between(a, b).is_empty(), "{why}: {a} / {b}");
+        }
+    }
+
     #[test]
     fn equal_figures_are_not_differences() {
-        let same = "وزارة الصحة في غزة تعلن مقتل ١٢ شخصاً جراء القصف على مخيم جباليا";
-        assert!(found(&[report("أ", &[TOLL_12]), report("ب", &[same])]).is_empty());
-        // Separators and digits of either kind: 1,200 is ١٬٢٠٠.
         let a = "اعتقلت الشرطة 1,200 متظاهر في العاصمة بعد احتجاجات الجمعة";
-        let b = "الشرطة اعتقلت ١٬٢٠٠ متظاهر في العاصمة إثر احتجاجات الجمعة";
-        assert!(found(&[report("أ", &[a]), report("ب", &[b])]).is_empty());
+        assert_no_difference(&[
+            (
+                "the same toll, other digits",
+                TOLL_12,
+                "وزارة الصحة في غزة تعلن مقتل ١٢ شخصاً جراء القصف على مخيم جباليا",
+            ),
+            (
+                "separators and digits of either kind: 1,200 is ١٬٢٠٠",
+                a,
+                "الشرطة اعتقلت ١٬٢٠٠ متظاهر في العاصمة إثر احتجاجات الجمعة",
+            ),
+            (
+                "1.500 is 1500 on some sites and 1.5 on others: not compared",
+                a,
+                "الشرطة اعتقلت 1.500 متظاهر في العاصمة إثر احتجاجات الجمعة",
+            ),
+        ]);
         let c = "الشرطة اعتقلت 1,500 متظاهر في العاصمة إثر احتجاجات الجمعة";
         assert_eq!(
-            found(&[report("أ", &[a]), report("ب", &[c])]),
+            found_between(a, c),
             vec![vec![(0, "1200".to_string()), (1, "1500".to_string())]]
         );
-        // 1.500 is 1500 on some sites and 1.5 on others: not compared.
-        let d = "الشرطة اعتقلت 1.500 متظاهر في العاصمة إثر احتجاجات الجمعة";
-        assert!(found(&[report("أ", &[a]), report("ب", &[d])]).is_empty());
     }
 
     #[test]
     fn unrelated_numbers_are_not_differences() {
-        // Different counted things in closely matching sentences.
-        let tanks = "أعلنت وزارة الصحة في غزة تدمير 15 دبابة في القصف على مخيم جباليا";
-        assert!(found(&[report("أ", &[TOLL_12]), report("ب", &[tanks])]).is_empty());
-        // A year and a count of years.
-        let since = "تحاصر القوات مدينة غزة ومخيم جباليا منذ عام 2014 بحسب وزارة الصحة";
-        let years = "تحاصر القوات مدينة غزة ومخيم جباليا منذ 12 عاما بحسب وزارة الصحة";
-        assert!(found(&[report("أ", &[since]), report("ب", &[years])]).is_empty());
-        // The same counted thing in sentences about other things.
-        let crash = "قتل 15 شخصا في حادث سير على الطريق الصحراوي قرب القاهرة مساء الجمعة";
-        assert!(found(&[report("أ", &[TOLL_12]), report("ب", &[crash])]).is_empty());
-        // Two figures of one kind in a sentence are ambiguous.
-        let two = "وزارة الصحة في غزة تعلن مقتل 15 شخصا و20 شخصا جراء القصف على مخيم جباليا";
-        assert!(found(&[report("أ", &[TOLL_12]), report("ب", &[two])]).is_empty());
+        assert_no_difference(&[
+            (
+                "different counted things in closely matching sentences",
+                TOLL_12,
+                "أعلنت وزارة الصحة في غزة تدمير 15 دبابة في القصف على مخيم جباليا",
+            ),
+            (
+                "a year and a count of years",
+                "تحاصر القوات مدينة غزة ومخيم جباليا منذ عام 2014 بحسب وزارة الصحة",
+                "تحاصر القوات مدينة غزة ومخيم جباليا منذ 12 عاما بحسب وزارة الصحة",
+            ),
+            (
+                "the same counted thing in sentences about other things",
+                TOLL_12,
+                "قتل 15 شخصا في حادث سير على الطريق الصحراوي قرب القاهرة مساء الجمعة",
+            ),
+            (
+                "two figures of one kind in a sentence are ambiguous",
+                TOLL_12,
+                "وزارة الصحة في غزة تعلن مقتل 15 شخصا و20 شخصا جراء القصف على مخيم جباليا",
+            ),
+        ]);
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub(super) fn folded(text: &str) -> String {
 /// The term of one folded word (no digits-only words): its light stem, lower-cased; `None` for
 /// stopwords and what stems to one letter.
 pub(super) fn content_word(w: &str) -> Option<String> {
-    if STOPWORDS.contains(&w) {
+    if STOPWORDS.contains(w) {
         return None;
     }
     let stem = light_stem(w).to_lowercase();
-    (stem.chars().count() > 1 && !STOPWORDS.contains(&stem.as_str())).then_some(stem)
+    (stem.chars().count() > 1 && !STOPWORDS.contains(&stem)).then_some(stem)
 }

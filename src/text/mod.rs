@@ -6,10 +6,12 @@
 //! - [`normalize`]: text normalised for the model, and folded for matching;
 //! - [`segment`]: sentence segmentation;
 //! - [`stopwords`]: the stopword lists, one per purpose;
-//! - [`stem`]: the light stemmers, one per comparison.
+//! - [`stem`]: the light stemmers, one per comparison;
+//! - [`word_list`]: the type of every word list kept as data (`words/*.txt`).
 
 pub mod arabic;
 pub mod normalize;
 pub mod segment;
 pub mod stem;
 pub mod stopwords;
+pub mod word_list;

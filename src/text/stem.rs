@@ -21,7 +21,7 @@ pub fn content_stem(word: &str) -> Option<String> {
         return (trimmed.len() == 4).then(|| trimmed.to_string());
     }
     let w: String = trimmed.chars().filter(|c| c.is_alphanumeric()).collect();
-    if FUNCTION_WORDS.contains(&w.as_str()) {
+    if FUNCTION_WORDS.contains(&w) {
         return None;
     }
     let mut s = w.as_str();

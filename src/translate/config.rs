@@ -5,20 +5,18 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::decode::DecodeChanges;
 use super::TranslateError;
 
 /// The architecture fields of a Marian or BART `config.json` that the engine uses (the two
 /// families share their field names; [`MarianConfig::family`] tells them apart). Unknown fields
 /// are ignored; fields that would change the computation and that the engine does not
-/// implement are rejected by [`MarianConfig::check_supported`].
+/// implement are rejected by [`MarianConfig::check_supported`]. An absent `Option` field reads as `None`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MarianConfig {
-    #[serde(default)]
     pub model_type: Option<String>,
-    #[serde(default)]
     pub architectures: Option<Vec<String>>,
     pub vocab_size: usize,
-    #[serde(default)]
     pub decoder_vocab_size: Option<usize>,
     pub d_model: usize,
     pub encoder_layers: usize,
@@ -38,10 +36,8 @@ pub struct MarianConfig {
     pub pad_token_id: u32,
     pub decoder_start_token_id: Option<u32>,
     pub eos_token_id: u32,
-    #[serde(default)]
     pub forced_eos_token_id: Option<u32>,
     /// BART: the token forced as the first generated one.
-    #[serde(default)]
     pub forced_bos_token_id: Option<u32>,
     #[serde(default)]
     pub normalize_before: bool,
@@ -52,30 +48,18 @@ pub struct MarianConfig {
     #[serde(default = "default_true")]
     pub static_position_embeddings: bool,
     // Generation defaults that old configs (like opus-mt-ar-en's) carry in config.json.
-    #[serde(default)]
-    pub num_beams: Option<usize>,
-    #[serde(default)]
-    pub max_length: Option<usize>,
-    #[serde(default)]
+    #[serde(flatten)]
+    pub decode: DecodeChanges,
     pub bad_words_ids: Option<Vec<Vec<u32>>>,
-    #[serde(default)]
-    pub min_length: Option<usize>,
-    #[serde(default)]
-    pub length_penalty: Option<f32>,
-    #[serde(default)]
-    pub early_stopping: Option<serde_json::Value>,
-    #[serde(default)]
     pub no_repeat_ngram_size: Option<usize>,
     /// Per-task generation settings (`summarization` for the CNN BART models), which
     /// transformers' task pipelines apply over the generation config.
-    #[serde(default)]
     pub task_specific_params: Option<TaskSpecificParams>,
 }
 
 /// `task_specific_params` of `config.json`: the tasks nashra runs.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct TaskSpecificParams {
-    #[serde(default)]
     pub summarization: Option<GenerationConfig>,
 }
 
@@ -246,18 +230,13 @@ impl MarianConfig {
 /// missing ones fall back to `config.json`, then to transformers' own defaults.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct GenerationConfig {
-    pub num_beams: Option<usize>,
-    pub max_length: Option<usize>,
-    pub max_new_tokens: Option<usize>,
-    pub min_length: Option<usize>,
-    pub length_penalty: Option<f32>,
-    pub early_stopping: Option<serde_json::Value>,
+    #[serde(flatten)]
+    pub decode: DecodeChanges,
     pub bad_words_ids: Option<Vec<Vec<u32>>>,
     pub forced_eos_token_id: Option<serde_json::Value>,
     pub eos_token_id: Option<serde_json::Value>,
     pub pad_token_id: Option<u32>,
     pub decoder_start_token_id: Option<u32>,
-    pub renormalize_logits: Option<bool>,
     pub no_repeat_ngram_size: Option<usize>,
     pub forced_bos_token_id: Option<u32>,
 }
@@ -269,5 +248,43 @@ impl GenerationConfig {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::EarlyStopping;
+
+    #[test]
+    fn decoding_fields_read_under_transformers_names_and_a_bad_rule_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("generation_config.json");
+        let text = r#"{"num_beams": 4, "max_new_tokens": 60, "early_stopping": "never",
+                       "no_repeat_ngram_size": 3, "forced_bos_token_id": 0}"#;
+        std::fs::write(&path, text).unwrap();
+        let g = GenerationConfig::from_file(&path).unwrap();
+        assert_eq!(g.decode.num_beams, Some(4));
+        assert_eq!(g.decode.max_new_tokens, Some(60));
+        assert_eq!(g.decode.early_stopping, Some(EarlyStopping::Never));
+        assert_eq!(g.decode.min_length, None);
+        assert_eq!(
+            (g.no_repeat_ngram_size, g.forced_bos_token_id),
+            (Some(3), Some(0))
+        );
+        for (value, expected) in [
+            ("true", EarlyStopping::Always),
+            ("false", EarlyStopping::Heuristic),
+        ] {
+            std::fs::write(&path, format!(r#"{{"early_stopping": {value}}}"#)).unwrap();
+            let g = GenerationConfig::from_file(&path).unwrap();
+            assert_eq!(g.decode.early_stopping, Some(expected));
+        }
+        std::fs::write(&path, r#"{"early_stopping": "sometimes"}"#).unwrap();
+        let e = GenerationConfig::from_file(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("generation_config.json") && e.contains("early_stopping"),
+            "{e}"
+        );
     }
 }

@@ -6,9 +6,7 @@ use candle_core::Device;
 use candle_nn::VarBuilder;
 
 use super::config::{GenerationConfig, MarianConfig};
-use super::decode::{
-    self, DecodeChanges, DecodeOptions, EarlyStopping, Hypothesis, SequenceRules, SpecialTokens,
-};
+use super::decode::{self, DecodeOptions, Hypothesis, SequenceRules, SpecialTokens};
 use super::model::weights::{self, WeightsLocation};
 use super::model::{Compute, EncodedBatch, MarianModel, Quantize};
 use super::TranslateError;
@@ -98,11 +96,7 @@ impl Engine {
         generation: Option<&GenerationConfig>,
     ) -> Result<(SpecialTokens, DecodeOptions, SequenceRules), String> {
         let from_config = GenerationConfig {
-            num_beams: cfg.num_beams,
-            max_length: cfg.max_length,
-            min_length: cfg.min_length,
-            length_penalty: cfg.length_penalty,
-            early_stopping: cfg.early_stopping.clone(),
+            decode: cfg.decode.clone(),
             no_repeat_ngram_size: cfg.no_repeat_ngram_size,
             bad_words_ids: cfg.bad_words_ids.clone(),
             forced_eos_token_id: cfg.forced_eos_token_id.map(Into::into),
@@ -264,22 +258,7 @@ pub fn apply_generation(
     options: &mut DecodeOptions,
     rules: &mut SequenceRules,
 ) -> Result<(), String> {
-    let early_stopping = match &g.early_stopping {
-        None => None,
-        Some(v) => Some(
-            EarlyStopping::from_json(v)
-                .ok_or_else(|| format!("early_stopping {v} is not true, false or \"never\""))?,
-        ),
-    };
-    *options = options.with(&DecodeChanges {
-        num_beams: g.num_beams,
-        length_penalty: g.length_penalty,
-        max_length: g.max_length,
-        max_new_tokens: g.max_new_tokens,
-        min_length: g.min_length,
-        early_stopping,
-        renormalize_logits: g.renormalize_logits,
-    });
+    *options = options.with(&g.decode);
     if let Some(n) = g.no_repeat_ngram_size {
         rules.no_repeat_ngram_size = n;
     }

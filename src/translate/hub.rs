@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use hf_hub::api::sync::ApiBuilder;
 use hf_hub::{Cache, Repo, RepoType};
 
+use super::TranslateError;
+
 const OPTIONAL: [&str; 3] = [
     "generation_config.json",
     "tokenizer_config.json",
@@ -106,6 +108,15 @@ impl ModelFiles {
     /// The folder holding the model's files.
     pub fn dir(&self) -> &Path {
         self.config.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The error for a model whose tokenizer files are not the kind `needs` says, naming
+    /// its `config.json`.
+    pub fn wrong_tokenizer(&self, needs: &str) -> TranslateError {
+        TranslateError::Unsupported {
+            path: self.config.clone(),
+            message: needs.into(),
+        }
     }
 }
 

@@ -31,6 +31,30 @@ pub use model::{Compute, Isa, Quantize};
 pub use summarizer::{Summarizer, Summary, SummaryOptions};
 pub use translator::{BatchReport, Repeats, Translation, Translator};
 
+/// A setting's value from its name (a flag's or an environment variable's text). `names`
+/// lists every accepted spelling; the first non-empty one of each value is what the error
+/// offers.
+pub(crate) fn from_name<T: Copy + PartialEq>(
+    text: &str,
+    names: &[(&str, T)],
+    what: &str,
+) -> Result<T, String> {
+    if let Some(&(_, value)) = names.iter().find(|(name, _)| *name == text) {
+        return Ok(value);
+    }
+    let mut offered: Vec<&str> = Vec::new();
+    for (i, &(name, value)) in names.iter().enumerate() {
+        let first = !names[..i].iter().any(|&(n, v)| v == value && !n.is_empty());
+        if first && !name.is_empty() {
+            offered.push(name);
+        }
+    }
+    Err(format!(
+        "unknown {what} {text:?} (expected {})",
+        offered.join(", ")
+    ))
+}
+
 /// Everything that can go wrong between a model's files and a translation. Every message
 /// names the file (or model) and the cause.
 #[derive(Debug, thiserror::Error)]
@@ -74,5 +98,25 @@ impl TranslateError {
                 source,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_from_any_spelling_and_errors_offer_each_value_once() {
+        assert_eq!("INT8 ".parse::<Quantize>(), Ok(Quantize::Int8));
+        assert_eq!("".parse::<Quantize>(), Ok(Quantize::None));
+        assert_eq!(
+            "int4".parse::<Quantize>(),
+            Err("unknown quantization \"int4\" (expected none, int8)".to_string())
+        );
+        assert_eq!("always".parse::<EarlyStopping>(), Ok(EarlyStopping::Always));
+        assert_eq!(
+            "maybe".parse::<EarlyStopping>(),
+            Err("unknown early stopping rule \"maybe\" (expected false, true, never)".to_string())
+        );
     }
 }

@@ -72,11 +72,10 @@ pub struct Summarizer {
     defaults: SummaryOptions,
 }
 
+/// Only the model's name: the tokenizer's vocabulary would fill a screen.
 impl std::fmt::Debug for Summarizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Summarizer")
-            .field("model", &self.files.id)
-            .finish()
+        write!(f, "Summarizer({})", self.files.id)
     }
 }
 
@@ -112,10 +111,9 @@ impl Summarizer {
             merges,
         } = &files.tokenizer
         else {
-            return Err(TranslateError::Unsupported {
-                path: files.config.clone(),
-                message: "a summarisation model needs a byte-level BPE tokenizer".into(),
-            });
+            return Err(
+                files.wrong_tokenizer("a summarisation model needs a byte-level BPE tokenizer")
+            );
         };
         let engine = Engine::load_with(
             &files.config,
@@ -237,13 +235,7 @@ impl Summarizer {
                     let hyps =
                         self.engine
                             .generate_with_rules(&batch, &opts.decode, &opts.rules)?;
-                    let report = BatchReport {
-                        sentences: batch.len(),
-                        source_tokens: batch.iter().map(|b| b.len()).sum(),
-                        target_tokens: hyps.iter().map(|h| h.tokens.len()).sum(),
-                        seconds: started.elapsed().as_secs_f64(),
-                    };
-                    Ok((report, hyps))
+                    Ok((BatchReport::of(&batch, &hyps, started), hyps))
                 })
                 .collect();
             for (batch_ids, result) in wave.iter().zip(done) {

@@ -54,6 +54,18 @@ pub struct BatchReport {
     pub seconds: f64,
 }
 
+impl BatchReport {
+    /// The report of a model batch of `inputs` that gave `outputs`, started at `started`.
+    pub fn of(inputs: &[&[u32]], outputs: &[Hypothesis], started: Instant) -> Self {
+        BatchReport {
+            sentences: inputs.len(),
+            source_tokens: inputs.iter().map(|b| b.len()).sum(),
+            target_tokens: outputs.iter().map(|h| h.tokens.len()).sum(),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
 /// A model ready to translate text.
 pub struct Translator {
     engine: Engine,
@@ -64,11 +76,10 @@ pub struct Translator {
     concurrent_batches: usize,
 }
 
+/// Only the model's name: the tokenizer's vocabulary would fill a screen.
 impl std::fmt::Debug for Translator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Translator")
-            .field("model", &self.files.id)
-            .finish()
+        write!(f, "Translator({})", self.files.id)
     }
 }
 
@@ -99,10 +110,7 @@ impl Translator {
             vocab,
         } = &files.tokenizer
         else {
-            return Err(TranslateError::Unsupported {
-                path: files.config.clone(),
-                message: "a translation model needs Marian's tokenizer files".into(),
-            });
+            return Err(files.wrong_tokenizer("a translation model needs Marian's tokenizer files"));
         };
         let tokenizer = MarianTokenizer::from_files(source_spm, target_spm, vocab)?;
         if tokenizer.eos_id() != engine.special_tokens().eos
@@ -273,13 +281,7 @@ impl Translator {
         let started = Instant::now();
         let batch: Vec<&[u32]> = batch_ids.iter().map(|&i| units[i].as_slice()).collect();
         let out = self.engine.generate(&batch, opts)?;
-        let report = BatchReport {
-            sentences: batch.len(),
-            source_tokens: batch.iter().map(|b| b.len()).sum(),
-            target_tokens: out.iter().map(|h| h.tokens.len()).sum(),
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        Ok((report, out))
+        Ok((BatchReport::of(&batch, &out, started), out))
     }
 
     /// One translation per text: its units' hypotheses joined.

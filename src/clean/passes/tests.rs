@@ -23,6 +23,13 @@ fn run(text: &str) -> Vec<(usize, Label)> {
         .collect()
 }
 
+/// Asserts that every line from `from` on has the label `expected`.
+fn assert_all_from(labels: &[(usize, Label)], from: usize, expected: Label) {
+    for (n, l) in &labels[from..] {
+        assert_eq!(*l, expected, "line {n}: {labels:?}");
+    }
+}
+
 const BODY1: &str = "قال وزير الخارجية إن المحادثات مع الجانب الإيراني مستمرة، وإن الاتفاق بات قريبا من الإنجاز في الأيام المقبلة.";
 const BODY2: &str = "وأضاف الوزير أن بلاده تعمل مع الشركاء الإقليميين على خفض التصعيد في المنطقة، مشيرا إلى أن الحوار هو الطريق الوحيد.";
 
@@ -48,10 +55,7 @@ fn teasers_after_the_body_go_without_a_marker() {
         "{BODY1}\n{BODY2}\nمنتخب عمان يخطف الفوز من الكويت في التصفيات\n\
          مواجهة من العيار الثقيل بين مصر وسيراليون اليوم\nالنقاط الإيجابية من التعادل مع اليابان"
     );
-    let labels = run(&text);
-    for (_, l) in &labels[2..] {
-        assert_eq!(*l, Label::Drop(Reason::TeaserRun));
-    }
+    assert_all_from(&run(&text), 2, Label::Drop(Reason::TeaserRun));
 }
 
 #[test]
@@ -75,9 +79,7 @@ fn a_read_also_marker_ends_the_article_and_what_follows_is_another() {
     );
     let labels = run(&text);
     assert_eq!(labels[2].1, Label::Drop(Reason::ReadAlso));
-    for (_, l) in &labels[3..] {
-        assert_eq!(*l, Label::Drop(Reason::AfterReadAlso));
-    }
+    assert_all_from(&labels, 3, Label::Drop(Reason::AfterReadAlso));
 }
 
 #[test]

@@ -61,14 +61,14 @@ impl EarlyStopping {
 impl std::str::FromStr for EarlyStopping {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "false" | "heuristic" => Ok(Self::Heuristic),
-            "true" | "always" => Ok(Self::Always),
-            "never" => Ok(Self::Never),
-            other => Err(format!(
-                "early stopping must be true, false or never, not {other:?}"
-            )),
-        }
+        let names = [
+            ("false", Self::Heuristic),
+            ("heuristic", Self::Heuristic),
+            ("true", Self::Always),
+            ("always", Self::Always),
+            ("never", Self::Never),
+        ];
+        crate::translate::from_name(s, &names, "early stopping rule")
     }
 }
 
@@ -103,16 +103,34 @@ impl Default for DecodeOptions {
 }
 
 /// Decoding settings to change, each only where given: one layer of settings over another
-/// (a model's generation config over transformers' defaults, flags over the model's).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// (a model's generation config over transformers' defaults, flags over the model's). Reads
+/// from a model's `generation_config.json` or `config.json` under transformers' names.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct DecodeChanges {
     pub num_beams: Option<usize>,
     pub length_penalty: Option<f32>,
     pub max_length: Option<usize>,
     pub max_new_tokens: Option<usize>,
     pub min_length: Option<usize>,
+    #[serde(default, deserialize_with = "early_stopping_json")]
     pub early_stopping: Option<EarlyStopping>,
     pub renormalize_logits: Option<bool>,
+}
+
+/// `early_stopping` as transformers writes it in a model's files: `true`, `false` or `"never"`.
+fn early_stopping_json<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<EarlyStopping>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    value
+        .map(|v| {
+            EarlyStopping::from_json(&v).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "early_stopping {v} is not true, false or \"never\""
+                ))
+            })
+        })
+        .transpose()
 }
 
 impl DecodeOptions {

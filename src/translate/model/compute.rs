@@ -38,13 +38,8 @@ impl std::fmt::Display for Quantize {
 impl std::str::FromStr for Quantize {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "none" | "" => Ok(Quantize::None),
-            "int8" => Ok(Quantize::Int8),
-            other => Err(format!(
-                "unknown quantization {other:?} (expected none or int8)"
-            )),
-        }
+        let names = [("none", Self::None), ("", Self::None), ("int8", Self::Int8)];
+        crate::translate::from_name(&s.trim().to_ascii_lowercase(), &names, "quantization")
     }
 }
 
