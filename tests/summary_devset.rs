@@ -275,11 +275,11 @@ impl Judge<'_> {
 fn grid() -> Vec<Params> {
     let mut out = Vec::new();
     for position in [0.0, 0.3, 0.6, 1.0] {
-        for position_scale in [1.0, 3.0, 10.0] {
-            for headline in [0.0, 0.3, 0.6] {
+        for position_scale in [1.0, 2.0, 10.0] {
+            for headline in [0.0, 0.3, 0.6, 0.8] {
                 for centrality in [0.2, 0.45, 0.7] {
                     for lambda in [0.6, 0.8, 1.0] {
-                        for length in [0.0, 0.3] {
+                        for length in [-0.15, 0.0, 0.3] {
                             for lead in [false, true] {
                                 out.push(Params {
                                     position,
