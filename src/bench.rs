@@ -144,65 +144,86 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     v[rank.clamp(1, v.len()) - 1]
 }
 
-/// Translates `lines` with `settings` and measures it. `model_load_s` is reported as given
-/// (loading happens before, once, outside the timed region).
-pub fn run(
-    translator: &Translator,
-    lines: &[&str],
-    settings: &BenchSettings,
-    model_load_s: f64,
-) -> Result<BenchReport, TranslateError> {
-    let opts = settings.decoding(translator.engine().default_options());
-    let pass = |lines: &[&str], each_batch: &mut dyn FnMut(BatchReport)| {
-        let out =
-            translator.translate_with(lines, &opts, &settings.batch, Repeats::Every, each_batch)?;
+/// A model `nashra bench` measures: a translator (sentences in) or a summariser (English
+/// documents in, each counted as a "sentence" of the report).
+pub trait Benchable {
+    fn engine(&self) -> &Engine;
+    fn files(&self) -> &ModelFiles;
+    /// Runs the model over `inputs` with `settings`' decoding and batches, every input
+    /// decoded (repeats too), calling `each_batch` after every model batch; returns how many
+    /// inputs were measured (the non-empty ones).
+    fn pass(
+        &self,
+        inputs: &[&str],
+        settings: &BenchSettings,
+        each_batch: &mut dyn FnMut(BatchReport),
+    ) -> Result<usize, TranslateError>;
+}
+
+impl Benchable for Translator {
+    fn engine(&self) -> &Engine {
+        Translator::engine(self)
+    }
+    fn files(&self) -> &ModelFiles {
+        Translator::files(self)
+    }
+    fn pass(
+        &self,
+        lines: &[&str],
+        settings: &BenchSettings,
+        each_batch: &mut dyn FnMut(BatchReport),
+    ) -> Result<usize, TranslateError> {
+        let opts = settings.decoding(self.engine().default_options());
+        let out = self.translate_with(lines, &opts, &settings.batch, Repeats::Every, each_batch)?;
         Ok(out.iter().filter(|t| t.source_tokens > 0).count())
-    };
-    let model = (translator.engine(), translator.files());
-    timed(model, lines, model_load_s, settings, pass)
+    }
 }
 
-/// Summarises `docs` with `settings` and measures it, like [`run`]: warm-up batches first,
-/// then every document timed (tokenisation included). Each report's "sentences" are
-/// documents. The model's sequence rules (forced BOS, `no_repeat_ngram_size`) stay on, so the
-/// work is the real decoding's; `min_length = max_length` fixes its number of steps.
-pub fn run_summaries(
-    summarizer: &Summarizer,
-    docs: &[&str],
-    settings: &BenchSettings,
-    model_load_s: f64,
-) -> Result<BenchReport, TranslateError> {
-    let defaults = summarizer.default_options();
-    let opts = SummaryOptions {
-        decode: settings.decoding(&defaults.decode),
-        rules: defaults.rules.clone(),
-    };
-    let pass = |docs: &[&str], each_batch: &mut dyn FnMut(BatchReport)| {
-        let out = summarizer.summarize_with(docs, &opts, &settings.batch, each_batch)?;
+/// Tokenisation is timed with the decoding. The model's sequence rules (forced BOS,
+/// `no_repeat_ngram_size`) stay on, so the work is the real decoding's; `min_length =
+/// max_length` fixes its number of steps.
+impl Benchable for Summarizer {
+    fn engine(&self) -> &Engine {
+        Summarizer::engine(self)
+    }
+    fn files(&self) -> &ModelFiles {
+        Summarizer::files(self)
+    }
+    fn pass(
+        &self,
+        docs: &[&str],
+        settings: &BenchSettings,
+        each_batch: &mut dyn FnMut(BatchReport),
+    ) -> Result<usize, TranslateError> {
+        let defaults = self.default_options();
+        let opts = SummaryOptions {
+            decode: settings.decoding(&defaults.decode),
+            rules: defaults.rules.clone(),
+        };
+        let out = self.summarize_with(docs, &opts, &settings.batch, each_batch)?;
         Ok(out.iter().filter(|s| s.source_tokens > 0).count())
-    };
-    let model = (summarizer.engine(), summarizer.files());
-    timed(model, docs, model_load_s, settings, pass)
+    }
 }
 
-/// Runs `pass` of `model` over the first batches' worth of `inputs` untimed (warm-up), then
-/// times one pass over all of them (`pass` reports every model batch to the callback it is
-/// given, and returns how many inputs it measured): the report's rates and latencies.
-fn timed(
-    (engine, files): (&Engine, &ModelFiles),
+/// Measures `model` on `inputs` with `settings`: the first batches' worth of inputs run
+/// untimed (warm-up), then one timed pass over all of them gives the report's rates and
+/// latencies. `model_load_s` is reported as given (loading happens before, once, outside the
+/// timed region).
+pub fn run(
+    model: &impl Benchable,
     inputs: &[&str],
-    model_load_s: f64,
     settings: &BenchSettings,
-    pass: impl Fn(&[&str], &mut dyn FnMut(BatchReport)) -> Result<usize, TranslateError>,
+    model_load_s: f64,
 ) -> Result<BenchReport, TranslateError> {
+    let (engine, files) = (model.engine(), model.files());
     let warm = (settings.warmup_batches * settings.batch.max_sentences).min(inputs.len());
     if warm > 0 {
-        pass(&inputs[..warm], &mut |_| {})?;
+        model.pass(&inputs[..warm], settings, &mut |_| {})?;
     }
     let mut latencies = Vec::new();
     let (mut src_tokens, mut tgt_tokens) = (0, 0);
     let started = Instant::now();
-    let sentences = pass(inputs, &mut |r: BatchReport| {
+    let sentences = model.pass(inputs, settings, &mut |r: BatchReport| {
         latencies.push(r.seconds);
         src_tokens += r.source_tokens;
         tgt_tokens += r.target_tokens;

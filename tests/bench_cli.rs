@@ -93,3 +93,31 @@ fn compare_grid_covers_every_model() {
     let table = std::fs::read_to_string(out_dir.path().join("bench.md")).unwrap();
     assert_eq!(table.lines().count(), 4, "{table}");
 }
+
+/// `--task summarize` on the BART fixture: every document (a repeated one too) decoded to
+/// the fixed length and counted.
+#[test]
+fn summarize_task_measures_every_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs.txt");
+    let doc = "Officials said the talks in Cairo would resume next week after a pause.";
+    std::fs::write(
+        &docs,
+        format!("{doc}\n{doc}\nThe fox jumped over the dog.\n"),
+    )
+    .unwrap();
+    let out = nashra()
+        .current_dir(root())
+        .args(["bench", "--task", "summarize", "--json", "--n", "3"])
+        .arg("--input")
+        .arg(&docs)
+        .args(["--min-length", "10", "--max-length", "10"])
+        .args(["--model-dir", "tests/fixtures/models/bart-tiny"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["sentences"], 3);
+    assert_eq!(r["tgt_tokens"], 3 * 9);
+    assert!(r["model"].as_str().unwrap().ends_with("bart-tiny"), "{r}");
+}

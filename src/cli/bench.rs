@@ -247,7 +247,7 @@ fn bench_summaries(args: &BenchArgs, threads: usize) -> anyhow::Result<ExitCode>
     let load_s = started.elapsed().as_secs_f64();
     let defaults = &summarizer.default_options().decode;
     let settings = settings(args, threads, defaults);
-    let report = bench::run_summaries(&summarizer, &docs, &settings, load_s)?;
+    let report = bench::run(&summarizer, &docs, &settings, load_s)?;
     print_report(args, &report)
 }
 

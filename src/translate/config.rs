@@ -256,14 +256,21 @@ mod tests {
     use super::*;
     use crate::translate::EarlyStopping;
 
-    #[test]
-    fn decoding_fields_read_under_transformers_names_and_a_bad_rule_names_the_file() {
+    /// `text` read as a model's `generation_config.json`.
+    fn generation(text: &str) -> Result<GenerationConfig, TranslateError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("generation_config.json");
-        let text = r#"{"num_beams": 4, "max_new_tokens": 60, "early_stopping": "never",
-                       "no_repeat_ngram_size": 3, "forced_bos_token_id": 0}"#;
         std::fs::write(&path, text).unwrap();
-        let g = GenerationConfig::from_file(&path).unwrap();
+        GenerationConfig::from_file(&path)
+    }
+
+    #[test]
+    fn decoding_fields_read_under_transformers_names_and_a_bad_rule_names_the_file() {
+        let g = generation(
+            r#"{"num_beams": 4, "max_new_tokens": 60, "early_stopping": "never",
+                "no_repeat_ngram_size": 3, "forced_bos_token_id": 0}"#,
+        )
+        .unwrap();
         assert_eq!(g.decode.num_beams, Some(4));
         assert_eq!(g.decode.max_new_tokens, Some(60));
         assert_eq!(g.decode.early_stopping, Some(EarlyStopping::Never));
@@ -272,16 +279,16 @@ mod tests {
             (g.no_repeat_ngram_size, g.forced_bos_token_id),
             (Some(3), Some(0))
         );
-        for (value, expected) in [
+        for (value, rule) in [
             ("true", EarlyStopping::Always),
             ("false", EarlyStopping::Heuristic),
         ] {
-            std::fs::write(&path, format!(r#"{{"early_stopping": {value}}}"#)).unwrap();
-            let g = GenerationConfig::from_file(&path).unwrap();
-            assert_eq!(g.decode.early_stopping, Some(expected));
+            let g = generation(&format!(r#"{{"early_stopping": {value}}}"#)).unwrap();
+            assert_eq!(g.decode.early_stopping, Some(rule));
         }
-        std::fs::write(&path, r#"{"early_stopping": "sometimes"}"#).unwrap();
-        let e = GenerationConfig::from_file(&path).unwrap_err().to_string();
+        let e = generation(r#"{"early_stopping": "sometimes"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("generation_config.json") && e.contains("early_stopping"),
             "{e}"
