@@ -41,7 +41,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE", requires = "src")]
     pub save_hyp: Option<PathBuf>,
     /// Score summaries with ROUGE-1/2/L/Lsum instead (one summary per line; its sentences
-    /// separated by a tab or " <n> "; several --ref: the mean over references)
+    /// separated by a tab or ` <n> `; several --ref: the mean over references)
     #[arg(long, conflicts_with = "src")]
     pub rouge: bool,
     /// ROUGE tokenisation: `en` is rouge-score's, `ar` Arabic-normalised tokens

@@ -7,7 +7,7 @@ use candle_core::{DType, Device, Result, Tensor};
 use crate::translate::config::MarianConfig;
 
 /// The name and shape of every tensor a Marian checkpoint of this configuration holds (what
-/// [`MarianModel::load`] reads).
+/// [`Seq2SeqModel::load`](super::Seq2SeqModel::load) reads).
 pub fn parameter_shapes(cfg: &MarianConfig) -> Vec<(String, Vec<usize>)> {
     let d = cfg.d_model;
     let mut out = vec![
