@@ -6,8 +6,8 @@
 //! Readability: where a line sits relative to the densest run of prose, its length, its
 //! density of Arabic function words, its punctuation, its share of digits and Latin letters,
 //! repetition on the page and across the batch (a site's template). A short list of marker
-//! phrases (اقرأ أيضا، كلمات دلالية…) decides only what is truly lexical. [`classify`] is the
-//! list of passes, each in [`passes`] with its own tests.
+//! phrases (اقرأ أيضا، كلمات دلالية…) decides only what is truly lexical. `classify` is the
+//! list of passes, each in `passes` with its own tests.
 
 pub mod label;
 mod lines;

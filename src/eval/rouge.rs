@@ -3,7 +3,7 @@
 //!
 //! - **English** tokens are exactly `rouge-score`'s: lowercased, every character outside
 //!   `[a-z0-9]` made a space, and, with the stemmer, NLTK's Porter stemmer on tokens longer
-//!   than three characters ([`super::porter`]).
+//!   than three characters (`super::porter`).
 //! - **Arabic** tokens: `rouge-score` deletes every Arabic letter, so Arabic has its own
 //!   tokenisation: diacritics, tatweel and invisible marks removed, alef / yeh / teh-marbuta
 //!   forms unified (the project's [`fold_for_matching`]), Arabic-Indic digits made ASCII, Latin

@@ -9,7 +9,7 @@
 //!
 //! Here: the settings, the logits processors (a list of `Processor`s applied in order) and
 //! [`generate`]; the searches in `greedy` and `beam`; the vocabulary-sized passes over a row
-//! of logits in [`logits`].
+//! of logits in `logits`.
 
 use candle_core::Result;
 use serde::{Deserialize, Serialize};

@@ -15,17 +15,17 @@
 //!   (finished sentences leave the batch), where the cache grows in place and reordering moves
 //!   rows;
 //! - holds activations on the host as rows (`[rows][dim]`, row-major): every projection is one 2-D matrix product over all rows
-//!   through the packed [`kernels`] (weights in f32, f16 or int8, for the [`Isa`] chosen at
+//!   through the packed `kernels` (weights in f32, f16 or int8, for the [`Isa`] chosen at
 //!   load; the query/key/value projections of self-attention fused into one), attention is
-//!   computed per row ([`attention`]) and the residual connections, layer norms and activations
-//!   are in-place passes ([`ops`]). Candle holds the weights as loaded and looks up embeddings.
+//!   computed per row (`attention`) and the residual connections, layer norms and activations
+//!   are in-place passes (`ops`). Candle holds the weights as loaded and looks up embeddings.
 //!
 //! Nothing here reads files or knows about tokenisation or decoding strategies: weights arrive
 //! through a [`VarBuilder`], and [`Seq2SeqModel::decode_step`] returns logits.
 //!
-//! Files: [`compute`] (ISA and precision), [`linear`] (packed dense layers), [`layers`]
-//! (attention, feed-forward, encoder and decoder layers), [`embedding`] (the input layer),
-//! [`synthetic`] (checkpoints without files).
+//! Files: `compute` (ISA and precision), `linear` (packed dense layers), `layers`
+//! (attention, feed-forward, encoder and decoder layers), `embedding` (the input layer),
+//! `synthetic` (checkpoints without files).
 
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
 use candle_nn::{Embedding, VarBuilder};
@@ -148,7 +148,7 @@ pub type MarianModel = Seq2SeqModel;
 impl Seq2SeqModel {
     /// Builds the model from weights named as in transformers' state dict for the config's
     /// family (`MarianMTModel`, `BartForConditionalGeneration`),
-    /// packing every projection for `compute` (and making its ISA the [`Isa::active`] one).
+    /// packing every projection for `compute` (and making its ISA the `Isa::active` one).
     pub fn load(vb: VarBuilder, cfg: &MarianConfig, compute: Compute) -> Result<Self> {
         let act = cfg
             .activation()
