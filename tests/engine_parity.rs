@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use candle_core::{Device, Tensor};
-use common::{fixture, ids, model_dir, read_json};
+use common::{fixture, golden_mismatch, ids, model_dir, read_json};
 use nashra::translate::model::weights::{WeightsFormat, WeightsLocation};
 use nashra::translate::{Compute, DecodeOptions, EarlyStopping, Engine, Isa, Quantize};
 use serde_json::Value;
@@ -141,19 +141,9 @@ fn check_every_golden_generation(isa: Isa) {
             let hyps = engine.generate(&batch, &opts).unwrap();
             for (i, hyp) in hyps.iter().enumerate() {
                 let want = &outputs[chunk_no * batch_size + i];
-                let want_ids = ids(&want["ids"]);
-                let want_score = want["score"].as_f64().unwrap() as f32;
                 checked += 1;
-                if hyp.tokens != want_ids {
-                    failures.push(format!(
-                        "{name} line {}: ids differ\n  got  {:?}\n  want {:?}",
-                        chunk[i], hyp.tokens, want_ids
-                    ));
-                } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
-                    failures.push(format!(
-                        "{name} line {}: score {} vs reference {}",
-                        chunk[i], hyp.score, want_score
-                    ));
+                if let Some(m) = golden_mismatch(hyp, want) {
+                    failures.push(format!("{name} line {}: {m}", chunk[i]));
                 }
             }
         }

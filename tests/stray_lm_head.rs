@@ -22,7 +22,8 @@ mod common;
 
 use candle_core::{DType, Tensor};
 use common::{
-    assert_success, decode_golden_case, fixture, ids, model_dir, pytorch_engine, read_json,
+    assert_success, decode_golden_case, fixture, golden_mismatch, ids, model_dir, pytorch_engine,
+    read_json,
 };
 use nashra::translate::Engine;
 use serde_json::Value;
@@ -74,17 +75,12 @@ fn decode_all(engine: &Engine) -> Vec<(String, usize, usize, Vec<String>)> {
         assert_eq!(locked.len(), LINES, "{name}");
         let (mut exact, mut as_other, mut failures) = (0, 0, Vec::new());
         for (k, hyp) in decode_golden_case(engine, case).iter().enumerate() {
-            let want = &locked[k];
-            let want_score = want["score"].as_f64().unwrap() as f32;
             if hyp.tokens == ids(&other[k]["ids"]) {
                 as_other += 1;
             }
-            if hyp.tokens != ids(&want["ids"]) {
-                failures.push(format!("{name} #{k}: ids differ"));
-            } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
-                failures.push(format!("{name} #{k}: score {} vs {want_score}", hyp.score));
-            } else {
-                exact += 1;
+            match golden_mismatch(hyp, &locked[k]) {
+                Some(m) => failures.push(format!("{name} #{k}: {m}")),
+                None => exact += 1,
             }
         }
         results.push((name, exact, as_other, failures));

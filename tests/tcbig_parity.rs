@@ -7,7 +7,8 @@ mod common;
 
 use candle_core::DType;
 use common::{
-    assert_success, decode_golden_case, fixture, ids, model_dir, pytorch_engine, read_json,
+    assert_success, decode_golden_case, fixture, golden_mismatch, model_dir, pytorch_engine,
+    read_json,
 };
 use nashra::translate::Engine;
 use serde_json::Value;
@@ -34,14 +35,9 @@ fn check(engine: &Engine) -> (Vec<(String, usize, usize)>, Vec<String>) {
         let outputs = case["outputs"].as_array().unwrap();
         let mut exact = 0;
         for (k, hyp) in decode_golden_case(engine, case).iter().enumerate() {
-            let want = &outputs[k];
-            let want_score = want["score"].as_f64().unwrap() as f32;
-            if hyp.tokens != ids(&want["ids"]) {
-                failures.push(format!("{name} #{k}: ids differ"));
-            } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
-                failures.push(format!("{name}: score {} vs {want_score}", hyp.score));
-            } else {
-                exact += 1;
+            match golden_mismatch(hyp, &outputs[k]) {
+                Some(m) => failures.push(format!("{name} #{k}: {m}")),
+                None => exact += 1,
             }
         }
         counts.push((name, exact, outputs.len()));

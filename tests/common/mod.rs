@@ -216,6 +216,23 @@ pub fn ids(v: &Value) -> Vec<u32> {
         .collect()
 }
 
+/// How `hyp` differs from a golden output (`{"ids", "score"}`): `None` when it has the same
+/// ids and a score within 1e-4 (relative, or absolute below 1).
+pub fn golden_mismatch(hyp: &Hypothesis, want: &Value) -> Option<String> {
+    let want_ids = ids(&want["ids"]);
+    let want_score = want["score"].as_f64().unwrap() as f32;
+    if hyp.tokens != want_ids {
+        Some(format!(
+            "ids differ\n  got  {:?}\n  want {want_ids:?}",
+            hyp.tokens
+        ))
+    } else if (hyp.score - want_score).abs() > 1e-4 * want_score.abs().max(1.0) {
+        Some(format!("score {} vs reference {want_score}", hyp.score))
+    } else {
+        None
+    }
+}
+
 /// A fixture model that ships a `pytorch_model.bin` (the tc-big-shaped ones), loaded as an
 /// engine on the CPU.
 pub fn pytorch_engine(name: &str) -> Engine {
