@@ -4,20 +4,18 @@
 
 mod common;
 
-use std::path::Path;
+use common::{
+    assert_success, briefs, copy_first_samples, files, manifest, model_dir, run, run_cmd, stderr,
+};
+use nashra::render::html::escape;
+use tempfile::TempDir;
 
-use common::{assert_success, briefs, files, manifest, model_dir, run, run_cmd, samples, stderr};
-
-/// Two of the sample articles (a summary costs a few seconds in a debug build).
-fn two_articles(dir: &Path) {
-    let mut names: Vec<_> = std::fs::read_dir(samples())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    names.sort();
-    for p in names.iter().take(2) {
-        std::fs::copy(p, dir.join(p.file_name().unwrap())).unwrap();
-    }
+/// A test's input folder with two of the sample articles (a summary costs a few seconds in a
+/// debug build), and its output folder.
+fn two_articles() -> (TempDir, TempDir) {
+    let input = tempfile::tempdir().unwrap();
+    copy_first_samples(input.path(), 2);
+    (input, tempfile::tempdir().unwrap())
 }
 
 fn summary_flags(kind: &str) -> Vec<String> {
@@ -33,9 +31,7 @@ fn args(v: &[String]) -> Vec<&str> {
 
 #[test]
 fn both_summaries_reach_every_format_and_a_rerun_makes_no_model_call() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let out = tempfile::tempdir().unwrap();
+    let (input, out) = two_articles();
     let flags = summary_flags("both");
     let o = run(input.path(), out.path(), &args(&flags));
     assert_success(&o);
@@ -89,9 +85,7 @@ fn both_summaries_reach_every_format_and_a_rerun_makes_no_model_call() {
 
 #[test]
 fn abstractive_alone_shows_the_machine_summary_instead_of_the_key_sentences() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let out = tempfile::tempdir().unwrap();
+    let (input, out) = two_articles();
     // From the environment this time, as a nightly job's settings often are.
     let bart = model_dir("bart-tiny");
     let o = run_cmd(input.path(), out.path(), &[])
@@ -116,9 +110,7 @@ fn abstractive_alone_shows_the_machine_summary_instead_of_the_key_sentences() {
 
 #[test]
 fn a_plain_run_never_loads_a_summariser() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let out = tempfile::tempdir().unwrap();
+    let (input, out) = two_articles();
     let o = run_cmd(input.path(), out.path(), &[])
         .env("NASHRA_SUMMARY_MODEL_DIR", "/nonexistent/summariser")
         .output()
@@ -139,9 +131,7 @@ fn a_plain_run_never_loads_a_summariser() {
 
 #[test]
 fn a_missing_summariser_is_a_clear_error_before_any_work() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let out = tempfile::tempdir().unwrap();
+    let (input, out) = two_articles();
     let o = run(
         input.path(),
         out.path(),
@@ -163,9 +153,7 @@ fn a_missing_summariser_is_a_clear_error_before_any_work() {
 
 #[test]
 fn the_summary_word_budget_is_a_run_setting() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let out = tempfile::tempdir().unwrap();
+    let (input, out) = two_articles();
     let o = run(input.path(), out.path(), &["--summary-words", "25"]);
     assert_success(&o);
     let m = manifest(out.path());
@@ -183,9 +171,7 @@ fn the_summary_word_budget_is_a_run_setting() {
 
 #[test]
 fn the_settings_file_names_the_summaries_as_the_flags_do() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let work = tempfile::tempdir().unwrap();
+    let (input, work) = two_articles();
     let bart = model_dir("bart-tiny").display().to_string();
     std::fs::write(
         work.path().join("nashra.toml"),
@@ -216,9 +202,7 @@ fn the_settings_file_names_the_summaries_as_the_flags_do() {
 
 #[test]
 fn shards_write_their_summaries_and_the_merge_counts_them_all() {
-    let input = tempfile::tempdir().unwrap();
-    two_articles(input.path());
-    let out = tempfile::tempdir().unwrap();
+    let (input, out) = two_articles();
     let flags = summary_flags("both");
     for shard in ["0/2", "1/2"] {
         let mut extra = args(&flags);
@@ -233,12 +217,4 @@ fn shards_write_their_summaries_and_the_merge_counts_them_all() {
     assert!(briefs(out.path())
         .iter()
         .all(|b| b.machine_summary.is_some()));
-}
-
-/// Text as the html renderer escapes it.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -40,9 +40,18 @@ pub fn samples() -> PathBuf {
 
 /// Copies the sample articles into `dir`, a test's own input folder.
 pub fn copy_samples(dir: &Path) {
-    for e in std::fs::read_dir(samples()).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    copy_first_samples(dir, usize::MAX);
+}
+
+/// Copies the first `n` sample articles (by file name) into `dir`.
+pub fn copy_first_samples(dir: &Path, n: usize) {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(samples())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for p in paths.iter().take(n) {
+        std::fs::copy(p, dir.join(p.file_name().unwrap())).unwrap();
     }
 }
 
