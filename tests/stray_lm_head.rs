@@ -22,8 +22,8 @@ mod common;
 
 use candle_core::{DType, Tensor};
 use common::{
-    assert_success, decode_golden_case, fixture, golden_mismatch, ids, model_dir, pytorch_engine,
-    read_json,
+    assert_success, decode_golden_case, embedding, fixture, golden_mismatch, ids, model_dir,
+    pytorch_engine, read_json,
 };
 use nashra::translate::Engine;
 use serde_json::Value;
@@ -145,12 +145,7 @@ fn embeddings_come_from_model_shared_weight() {
     let lm_head = to_f32(&stored("lm_head.weight"));
     let eos = engine.special_tokens().eos;
     for token in [0, 1, eos, shared.len() as u32 - 2] {
-        let got = engine
-            .model()
-            .embedding_row(token)
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let got = embedding(&engine, token);
         assert_eq!(got, shared[token as usize], "token {token}");
         assert_ne!(got, lm_head[token as usize], "token {token}");
     }

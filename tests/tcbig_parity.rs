@@ -7,8 +7,8 @@ mod common;
 
 use candle_core::DType;
 use common::{
-    assert_success, decode_golden_case, fixture, golden_mismatch, model_dir, pytorch_engine,
-    read_json,
+    assert_success, decode_golden_case, embedding, fixture, golden_mismatch, model_dir,
+    pytorch_engine, read_json,
 };
 use nashra::translate::Engine;
 use serde_json::Value;
@@ -99,13 +99,7 @@ fn missing_final_bias_and_float16_embedding_rows() {
         .unwrap()
         .to_vec1::<f32>()
         .unwrap();
-    let got = engine
-        .model()
-        .embedding_row(eos)
-        .unwrap()
-        .to_vec1::<f32>()
-        .unwrap();
-    assert_eq!(got, want);
+    assert_eq!(embedding(&engine, eos), want);
 }
 
 /// End to end through the command line (nashra's own tokenizer and batching): the text the

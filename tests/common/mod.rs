@@ -258,6 +258,16 @@ pub fn pytorch_engine(name: &str) -> Engine {
     .unwrap_or_else(|e| panic!("fixture {name} loads: {e}"))
 }
 
+/// Token `token`'s input embedding as `engine` holds it, widened to `f32`.
+pub fn embedding(engine: &Engine, token: u32) -> Vec<f32> {
+    engine
+        .model()
+        .embedding_row(token)
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap()
+}
+
 /// One case of a golden `generate` file (its `settings`, `batch_size` and `source_ids`)
 /// decoded by `engine` in the case's own batches: every hypothesis, in source order.
 pub fn decode_golden_case(engine: &Engine, case: &Value) -> Vec<Hypothesis> {
