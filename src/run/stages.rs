@@ -30,7 +30,7 @@ use crate::render;
 use crate::summarize::Budget;
 use crate::translate::fit::{self, MAX_SENTENCE_CHARS};
 use crate::translate::{batch, BatchPolicy, DecodeOptions, Summarizer, SummaryOptions};
-use crate::translate::{Summary, Translation, Translator};
+use crate::translate::{ModelFiles, Quantize, Summary, Translation, Translator};
 
 /// One run of the nightly job, between its stages.
 pub struct Run<'a> {
@@ -91,24 +91,17 @@ impl<'a> Abstractive<'a> {
         paths: &RunPaths,
     ) -> Result<Self, RunError> {
         let options = summarizer.default_options().clone();
-        let weights_sha256 = summarizer.weights_sha256()?;
-        let quantize = summarizer.engine().model().compute().quantize;
         let settings_json = serde_json::json!({"options": options, "document": DOCUMENT_REVISION});
-        let fingerprint = cache::fingerprint(
-            &cache::weights_id(&weights_sha256, quantize),
+        let (model, fingerprint) = identify(
+            summarizer.files(),
+            summarizer.weights_sha256()?,
+            summarizer.engine().model().compute().quantize,
             &settings_json.to_string(),
         );
         let cache = open_cache(
             paths.summary_cache_file(&fingerprint),
             &paths.summary_cache_family(&fingerprint),
         )?;
-        let files = summarizer.files();
-        let model = ModelInfo {
-            id: files.id.clone(),
-            revision: files.revision.clone(),
-            weights_sha256,
-            quantize,
-        };
         Ok(Self {
             summarizer,
             settings: AbstractiveSettings {
@@ -151,11 +144,13 @@ impl<'a> Run<'a> {
             None => Duration::ZERO,
         };
         remove_stale_temps(&paths.out, min_age);
-        let weights_sha256 = translator.weights_sha256()?.to_string();
         let settings_json = serde_json::to_string(&settings.decode).expect("settings serialise");
-        let quantize = translator.engine().model().compute().quantize;
-        let weights_id = cache::weights_id(&weights_sha256, quantize);
-        let fingerprint = cache::fingerprint(&weights_id, &settings_json);
+        let (model, fingerprint) = identify(
+            translator.files(),
+            translator.weights_sha256()?.to_string(),
+            translator.engine().model().compute().quantize,
+            &settings_json,
+        );
         let cache = open_cache(
             paths.cache_file(&fingerprint),
             &paths.cache_family(&fingerprint),
@@ -164,12 +159,6 @@ impl<'a> Run<'a> {
             (false, _) => None,
             (true, Some(summarizer)) => Some(Abstractive::open(summarizer, settings, &paths)?),
             (true, None) => return Err(RunError::NoSummarizer(settings.summary)),
-        };
-        let model = ModelInfo {
-            id: translator.files().id.clone(),
-            revision: translator.files().revision.clone(),
-            weights_sha256,
-            quantize,
         };
         Ok(Self {
             settings,
@@ -673,6 +662,25 @@ impl<'a> Run<'a> {
             skipped_records: self.skipped_records.clone(),
         }
     }
+}
+
+/// A model as briefs and `run.json` name it, and the fingerprint of its cache: its weights,
+/// their precision in memory and the settings it runs with (`settings_json`).
+fn identify(
+    files: &ModelFiles,
+    weights_sha256: String,
+    quantize: Quantize,
+    settings_json: &str,
+) -> (ModelInfo, String) {
+    let fingerprint =
+        cache::fingerprint(&cache::weights_id(&weights_sha256, quantize), settings_json);
+    let model = ModelInfo {
+        id: files.id.clone(),
+        revision: files.revision.clone(),
+        weights_sha256,
+        quantize,
+    };
+    (model, fingerprint)
 }
 
 /// Opens the cache `file` of `family`, having read the family's other files (other shards').
