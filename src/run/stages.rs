@@ -19,7 +19,7 @@ use super::merge;
 use super::outcome::{ExitStatus, RunError, RunOutcome};
 use super::parts::{self, Ordered, Part, Share};
 use super::paths::RunPaths;
-use super::settings::{Models, Progress, RunSettings, SummaryKind};
+use super::settings::{Models, Progress, RunSettings};
 use super::shard::ShardAssignment;
 use super::shard_manifest::{self, ShardManifest};
 use crate::brief::{DecodingInfo, IndexEntry, ModelInfo};
@@ -541,7 +541,7 @@ impl<'a> Run<'a> {
         }
         // The index and the story summaries read the key sentences whatever the brief shows.
         let entry = IndexEntry::of(&b);
-        if s.summary == SummaryKind::Abstractive {
+        if !s.summary.extractive() {
             b.summary.clear();
         }
         let formats = [
