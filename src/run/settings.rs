@@ -76,16 +76,6 @@ pub struct Models<'a> {
     pub summarizer: Option<&'a Summarizer>,
 }
 
-impl<'a> Models<'a> {
-    /// A translator alone: briefs with the article's key sentences only.
-    pub fn translator(translator: &'a Translator) -> Self {
-        Self {
-            translator,
-            summarizer: None,
-        }
-    }
-}
-
 /// Which summaries a brief shows (`--summary`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
