@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::samples;
-use nashra::clean::{structure, BlockKind, DropKind, Reason};
+use nashra::clean::{structure, Block, BlockKind, DropKind, Reason};
 use nashra::ingest::{decode, read_path, DocFields, Format, RawDoc};
 use nashra::text::{normalize::normalize, segment::sentences};
 use nashra::translate::fit;
@@ -175,6 +175,41 @@ fn jsonl_records_become_articles_with_their_fields() {
     assert_eq!(a.path, format!("{}:1", path.display()));
     let b = structure(&decode(docs[2].as_ref().unwrap())).unwrap();
     assert_eq!(b.blocks.len(), 1);
+}
+
+/// Extractor JSON keeps the headline apart from the text: the record's title becomes the
+/// article's title block (so the brief shows it and the summary reads it), once.
+#[test]
+fn a_records_title_outside_its_text_is_the_articles_title_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.jsonl");
+    let body = "قال المتحدث إن الاجتماع انتهى باتفاق على مواصلة الحوار بين الطرفين.";
+    let apart = serde_json::json!({"title": "اتفاق على مواصلة الحوار", "text": body});
+    let inside = serde_json::json!({"title": "اتفاق على مواصلة الحوار",
+        "text": format!("اتفاق على مواصلة الحوار\n{body}")});
+    std::fs::write(&path, format!("{apart}\n{inside}\n")).unwrap();
+    for doc in read_path(&path).unwrap() {
+        let a = structure(&decode(&doc.unwrap())).unwrap();
+        let titles: Vec<&Block> = a
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Title)
+            .collect();
+        assert_eq!(titles.len(), 1, "{:?}", a.blocks);
+        assert_eq!(titles[0].text, "اتفاق على مواصلة الحوار");
+        assert_eq!(a.blocks[0].kind, BlockKind::Title);
+        assert_eq!(a.blocks.last().unwrap().text, body);
+    }
+}
+
+/// An HTML page's meta title may carry the site's name: it is never added as a title block.
+#[test]
+fn an_html_pages_meta_title_is_not_added_as_a_block() {
+    let html = "<html><head><meta property=\"og:title\" content=\"خبر | الموقع\"></head><body>\
+        <p>قال المتحدث إن الاجتماع انتهى باتفاق على مواصلة الحوار بين الطرفين.</p></body></html>";
+    let a = structure(&decode(&raw(html.as_bytes().to_vec(), Format::Html))).unwrap();
+    assert_eq!(a.title.as_deref(), Some("خبر | الموقع"));
+    assert!(a.blocks.iter().all(|b| b.kind != BlockKind::Title));
 }
 
 #[test]

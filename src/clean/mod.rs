@@ -79,7 +79,7 @@ pub enum BlockKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     pub kind: BlockKind,
-    /// First and last input line, 1-based.
+    /// First and last input line, 1-based; 0 for a record's title that is no line of its text.
     pub lines: (usize, usize),
     /// The original text, verbatim.
     pub text: String,
@@ -222,6 +222,14 @@ pub fn structure_with(doc: &Doc, template: &SiteTemplate) -> Result<Article, Ski
         if let Some(t) = &doc.fields.title {
             title = Some(t.trim().to_string()).filter(|t| !t.is_empty());
         }
+        if let (Some(t), Format::Text) = (&title, doc.format) {
+            // A text document has a title field only from its JSON record (extractor JSON,
+            // news-please, our own records), which keeps the headline apart from the text:
+            // the brief shows it and the summary reads it as it would a title line. An HTML
+            // page's meta title may carry the site's name, so there it only helps find the
+            // title line.
+            blocks.insert(0, title_block(t));
+        }
     }
     check_article(doc, &blocks)?;
     let id = match (&doc.fields.id, doc.format) {
@@ -242,20 +250,30 @@ pub fn structure_with(doc: &Doc, template: &SiteTemplate) -> Result<Article, Ski
 /// A kept line as a block: headings and titles are one unit, paragraphs are split into
 /// sentences.
 fn block(line: &Line, kind: BlockKind) -> Block {
+    block_of(line.number, line.text, kind)
+}
+
+/// The block of `text`, line `number` of the input.
+fn block_of(number: usize, text: &str, kind: BlockKind) -> Block {
     let sentences = match kind {
-        BlockKind::Paragraph => sentences_of(line.text),
+        BlockKind::Paragraph => sentences_of(text),
         BlockKind::Title | BlockKind::Heading => vec![Sentence {
-            original: line.text.to_string(),
-            normalized: normalize(line.text),
+            original: text.to_string(),
+            normalized: normalize(text),
         }],
     };
     Block {
         kind,
-        lines: (line.number, line.number),
-        text: line.text.to_string(),
-        normalized: normalize(line.text),
+        lines: (number, number),
+        text: text.to_string(),
+        normalized: normalize(text),
         sentences,
     }
+}
+
+/// The title block of a headline that is not a line of the text (line 0: none).
+fn title_block(title: &str) -> Block {
+    block_of(0, title, BlockKind::Title)
 }
 
 /// Refuses empty documents and binary data decoded as text.
