@@ -15,7 +15,7 @@
 pub mod baseline;
 pub mod faithfulness;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::text::normalize::fold_for_matching;
 use crate::text::stem::strip_definite_article;
@@ -67,6 +67,9 @@ pub struct Params {
     /// Weight of length, `min(words / 25, 1)`. Negative in the product: of two sentences that
     /// score alike, the shorter states its news in fewer words.
     pub length: f64,
+    /// Weight of focus: the share of the sentence's words that are the headline's or the
+    /// lead's content words.
+    pub focus: f64,
     /// Share of the score kept against redundancy in maximal marginal relevance.
     pub lambda: f64,
     /// Whether the article's first full sentence (four words or more: not a dateline, a
@@ -75,18 +78,22 @@ pub struct Params {
 }
 
 impl Params {
-    /// Chosen on three sets at once (README, "How summaries are chosen"): easc-dev's human
-    /// summaries (tests/summary_devset.rs) and two held-out news proxies from the dev set's
-    /// pages (tests/summary_news_proxy.rs), as the point of a flat region that beats LEAD-3 on
-    /// all three; the weights fitted to easc-dev alone lost to the lead on news.
+    /// Chosen from a grid (README, "How summaries are chosen") as the point with the most to
+    /// spare over LEAD-3 on the weaker of easc-dev's human summaries (tests/summary_devset.rs)
+    /// and 500 BBC Arabic articles with their editors' one-sentence summaries
+    /// (tests/summary_heldout.rs, not redistributable), while staying at or above LEAD-3 on
+    /// the dev set's news proxies (tests/summary_news_proxy.rs). The two human sets pull the
+    /// length weight apart (long extractive summaries against one sentence), so it is a
+    /// compromise: a modest preference for the shorter of two sentences.
     pub const DEFAULT: Params = Params {
         position: 1.0,
         // A steep prior: the third sentence weighs half the first.
         position_scale: 2.0,
         headline: 0.8,
-        centrality: 0.45,
-        length: -0.15,
-        lambda: 0.6,
+        centrality: 0.6,
+        length: -0.35,
+        focus: 0.25,
+        lambda: 0.5,
         // What news leads are written for: the first full sentence states the event.
         lead: true,
     };
@@ -94,6 +101,10 @@ impl Params {
 
 /// TF-IDF vectors of an article's sentences (and of its headline, last, when it has one).
 struct Vectors {
+    /// Each sentence's terms, in order.
+    terms: Vec<Vec<String>>,
+    /// The headline's terms.
+    headline_terms: Vec<String>,
     sentences: Vec<BTreeMap<String, f64>>,
     headline: Option<BTreeMap<String, f64>>,
 }
@@ -120,10 +131,22 @@ impl Vectors {
             }
             v
         };
+        let headline_terms = title.map(terms);
         Vectors {
             sentences: term_lists.iter().map(|t| vector(t)).collect(),
-            headline: title.map(|t| vector(&terms(t))),
+            headline: headline_terms.as_deref().map(vector),
+            headline_terms: headline_terms.unwrap_or_default(),
+            terms: term_lists,
         }
+    }
+
+    /// What the article is about, as its editor put it first: the content words of the
+    /// headline and of the lead.
+    fn topic(&self, lead: Option<usize>) -> BTreeSet<&str> {
+        let lead = lead.map(|i| self.terms[i].as_slice()).unwrap_or_default();
+        (self.headline_terms.iter().chain(lead))
+            .map(String::as_str)
+            .collect()
     }
 
     fn sim(&self, i: usize, j: usize) -> f64 {
@@ -162,28 +185,74 @@ impl Vectors {
     }
 }
 
-/// Each sentence's score before redundancy is weighed.
-fn scores(sentences: &[&str], v: &Vectors, p: &Params) -> Vec<f64> {
-    let n = sentences.len();
+/// What the score of one sentence is made of, before the weights.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Signals {
+    /// 0-based position among the body sentences.
+    pub index: usize,
+    pub words: usize,
+    /// Cosine similarity (TF-IDF) to the headline; 0 without one.
+    pub headline: f64,
+    /// Mean cosine similarity to the other sentences, over the article's highest.
+    pub centrality: f64,
+    /// The share of the sentence's words that are content words of the headline or the lead.
+    pub focus: f64,
+}
+
+/// Each sentence's signals.
+fn signals_of(sentences: &[&str], v: &Vectors) -> Vec<Signals> {
     let centrality = v.centrality();
     let max_c = centrality.iter().copied().fold(0.0, f64::max).max(1e-9);
-    (0..n)
+    let words: Vec<usize> = sentences
+        .iter()
+        .map(|s| s.split_whitespace().count())
+        .collect();
+    let topic = v.topic(first_full(&words));
+    (0..sentences.len())
         .map(|i| {
-            let position = 1.0 / (1.0 + i as f64 / p.position_scale);
-            let headline = v
-                .headline
-                .as_ref()
-                .map_or(0.0, |h| cosine(h, &v.sentences[i]));
-            let words = sentences[i].split_whitespace().count();
-            let length = (words as f64 / 25.0).min(1.0);
-            let fragment = if words < 4 { -1.0 } else { 0.0 };
-            p.centrality * centrality[i] / max_c
-                + p.position * position
-                + p.headline * headline
-                + p.length * length
-                + fragment
+            let on_topic = (v.terms[i].iter())
+                .filter(|t| topic.contains(t.as_str()))
+                .count();
+            Signals {
+                index: i,
+                words: words[i],
+                headline: v
+                    .headline
+                    .as_ref()
+                    .map_or(0.0, |h| cosine(h, &v.sentences[i])),
+                centrality: centrality[i] / max_c,
+                focus: on_topic as f64 / words[i].max(1) as f64,
+            }
         })
         .collect()
+}
+
+/// The article's first full sentence: four words or more, so not a dateline, a byline or a
+/// caption.
+fn first_full(words: &[usize]) -> Option<usize> {
+    words.iter().position(|&w| w >= 4)
+}
+
+/// The signals of each of an article's sentences (for measuring new weights).
+#[doc(hidden)]
+pub fn signals(title: Option<&str>, sentences: &[&str]) -> Vec<Signals> {
+    signals_of(sentences, &Vectors::new(title, sentences))
+}
+
+impl Signals {
+    /// The sentence's score under `p`, before redundancy is weighed.
+    fn score(&self, p: &Params) -> f64 {
+        let position = 1.0 / (1.0 + self.index as f64 / p.position_scale);
+        let length = (self.words as f64 / 25.0).min(1.0);
+        let fragment = if self.words < 4 { -1.0 } else { 0.0 };
+        p.centrality * self.centrality
+            + p.position * position
+            + p.headline * self.headline
+            + p.length * length
+            + p.focus * self.focus
+            + fragment
+    }
 }
 
 /// Chooses an article's summary sentences within `budget`, from its headline (normalised,
@@ -204,7 +273,9 @@ pub fn choose_with(
 ) -> Vec<usize> {
     let n = sentences.len();
     let vectors = Vectors::new(title, sentences);
-    let score = scores(sentences, &vectors, p);
+    let score: Vec<f64> = (signals_of(sentences, &vectors).iter())
+        .map(|s| s.score(p))
+        .collect();
     let words: Vec<usize> = sentences
         .iter()
         .map(|s| s.split_whitespace().count())
@@ -213,7 +284,7 @@ pub fn choose_with(
     let mut used_words = 0;
     let room_for_one = !matches!(budget, Budget::Sentences(0));
     if p.lead && room_for_one {
-        if let Some(first) = (0..n).find(|&i| words[i] >= 4) {
+        if let Some(first) = first_full(&words) {
             chosen.push(first);
             used_words += words[first];
         }

@@ -287,6 +287,7 @@ fn grid() -> Vec<Params> {
                                     headline,
                                     centrality,
                                     length,
+                                    focus: 0.0,
                                     lambda,
                                     lead,
                                 });
