@@ -5,7 +5,8 @@
 //! Each body sentence gets a score from a few general signals (README, "How summaries are
 //! chosen", has the measurements behind each): its position (news put the essentials first),
 //! its similarity to the headline, its centrality (mean TF-IDF cosine similarity to the
-//! article's other sentences), its length (of two sentences that score alike, the shorter)
+//! article's other sentences), its focus (the share of its words that are the headline's or
+//! the lead's content words), its length (of two sentences that score alike, the shorter)
 //! and whether it is a fragment (under four words: a dateline, a byline, a caption). The
 //! article's first full sentence is always kept; the others are then taken by maximal
 //! marginal relevance (score minus similarity to what is already chosen) until the
@@ -352,6 +353,19 @@ mod tests {
             "picked a duplicate: {s:?}"
         );
         assert!(!s.contains(&4), "picked a fragment: {s:?}");
+    }
+
+    #[test]
+    fn focus_is_the_share_of_words_from_the_headline_and_lead() {
+        let title = "بوتين وترامب يبحثان تبادل الأسرى";
+        let sig = signals(Some(title), &ARTICLE);
+        // The lead is all topic; the aid sentence shares none of its words or the headline's.
+        assert!(sig[0].focus > 0.5, "{:?}", sig[0]);
+        assert_eq!(sig[5].focus, 0.0);
+        // The call's length and the prisoners: headline words, so more focus than the aid.
+        assert!(sig[1].focus > sig[5].focus);
+        let untitled = signals(None, &ARTICLE);
+        assert!(untitled[1].focus < sig[1].focus);
     }
 
     #[test]
