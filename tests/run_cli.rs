@@ -248,3 +248,20 @@ fn settings_precedence_is_flag_then_env_then_file() {
         .success());
     assert_eq!(summary_len(&out), 3);
 }
+
+/// An extractor's record keeps the headline apart from the text: its brief shows the headline,
+/// in Arabic and English, and the English headline is not the first sentence's.
+#[test]
+fn a_json_records_title_is_its_briefs_headline() {
+    let input = tempfile::tempdir().unwrap();
+    let title = "اتفاق على مواصلة الحوار بين الطرفين";
+    let record = serde_json::json!({"title": title, "text":
+        "قال المتحدث إن الاجتماع انتهى باتفاق على مواصلة الحوار بين الطرفين.\nوأضاف أن الجولة المقبلة ستعقد الشهر المقبل في العاصمة."});
+    std::fs::write(input.path().join("feed.jsonl"), format!("{record}\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    assert_success(&run(input.path(), out.path(), &[]));
+    let b = briefs(out.path()).remove(0);
+    let t = b.title.expect("the record's title is the brief's");
+    assert_eq!(t.ar, title);
+    assert!(!t.en.is_empty());
+}
