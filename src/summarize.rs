@@ -187,18 +187,17 @@ impl Vectors {
 }
 
 /// What the score of one sentence is made of, before the weights.
-#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Signals {
+struct Signals {
     /// 0-based position among the body sentences.
-    pub index: usize,
-    pub words: usize,
+    index: usize,
+    words: usize,
     /// Cosine similarity (TF-IDF) to the headline; 0 without one.
-    pub headline: f64,
+    headline: f64,
     /// Mean cosine similarity to the other sentences, over the article's highest.
-    pub centrality: f64,
+    centrality: f64,
     /// The share of the sentence's words that are content words of the headline or the lead.
-    pub focus: f64,
+    focus: f64,
 }
 
 /// Each sentence's signals.
@@ -235,12 +234,6 @@ fn first_full(words: &[usize]) -> Option<usize> {
     words.iter().position(|&w| w >= 4)
 }
 
-/// The signals of each of an article's sentences (for measuring new weights).
-#[doc(hidden)]
-pub fn signals(title: Option<&str>, sentences: &[&str]) -> Vec<Signals> {
-    signals_of(sentences, &Vectors::new(title, sentences))
-}
-
 impl Signals {
     /// The sentence's score under `p`, before redundancy is weighed.
     fn score(&self, p: &Params) -> f64 {
@@ -274,13 +267,9 @@ pub fn choose_with(
 ) -> Vec<usize> {
     let n = sentences.len();
     let vectors = Vectors::new(title, sentences);
-    let score: Vec<f64> = (signals_of(sentences, &vectors).iter())
-        .map(|s| s.score(p))
-        .collect();
-    let words: Vec<usize> = sentences
-        .iter()
-        .map(|s| s.split_whitespace().count())
-        .collect();
+    let signals = signals_of(sentences, &vectors);
+    let score: Vec<f64> = signals.iter().map(|s| s.score(p)).collect();
+    let words: Vec<usize> = signals.iter().map(|s| s.words).collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut used_words = 0;
     let room_for_one = !matches!(budget, Budget::Sentences(0));
@@ -358,13 +347,14 @@ mod tests {
     #[test]
     fn focus_is_the_share_of_words_from_the_headline_and_lead() {
         let title = "بوتين وترامب يبحثان تبادل الأسرى";
-        let sig = signals(Some(title), &ARTICLE);
+        let signals = |title| signals_of(&ARTICLE, &Vectors::new(title, &ARTICLE));
+        let sig = signals(Some(title));
         // The lead is all topic; the aid sentence shares none of its words or the headline's.
         assert!(sig[0].focus > 0.5, "{:?}", sig[0]);
         assert_eq!(sig[5].focus, 0.0);
         // The call's length and the prisoners: headline words, so more focus than the aid.
         assert!(sig[1].focus > sig[5].focus);
-        let untitled = signals(None, &ARTICLE);
+        let untitled = signals(None);
         assert!(untitled[1].focus < sig[1].focus);
     }
 
