@@ -10,9 +10,12 @@
 //! `cargo test --test summary_devset -- --nocapture` prints the markdown table README's
 //! "How summaries are chosen" shows.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use nashra::clean::{structure, BlockKind};
+use common::{greedy_oracle, SummaryInput};
+use nashra::clean::structure;
 use nashra::eval::rouge::{score_multi, RougeScores};
 use nashra::eval::{Language, RougeOptions, Variant};
 use nashra::ingest::{decode, read_path};
@@ -96,19 +99,13 @@ fn item(name: &str) -> Item {
     let (corpus_title, page) = unwrap(&String::from_utf8(raw.bytes.clone()).unwrap());
     raw.bytes = page.into_bytes();
     let article = structure(&decode(&raw)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let mut title = corpus_title.map(|t| nashra::text::normalize::normalize(&t));
-    let mut sentences = Vec::new();
-    for b in &article.blocks {
-        match b.kind {
-            BlockKind::Title => title = Some(b.normalized.clone()),
-            BlockKind::Heading => {}
-            BlockKind::Paragraph => sentences.extend(
-                b.sentences
-                    .iter()
-                    .map(|s| (s.original.clone(), s.normalized.clone())),
-            ),
-        }
-    }
+    let SummaryInput {
+        headline,
+        sentences,
+    } = SummaryInput::of(&article);
+    let title = headline
+        .map(|h| h.1)
+        .or_else(|| corpus_title.map(|t| nashra::text::normalize::normalize(&t)));
     let stem = name.trim_end_matches(".txt");
     let refs = ["A", "B", "C", "D", "E"]
         .iter()
@@ -143,29 +140,10 @@ fn scores(item: &Item, chosen: &[usize]) -> RougeScores {
 
 /// The greedy oracle: adds the sentence that raises ROUGE-1 + ROUGE-2 F1 most, k times.
 fn oracle(item: &Item, k: usize) -> Vec<usize> {
-    let gain = |chosen: &[usize]| {
-        let mut c = chosen.to_vec();
-        c.sort_unstable();
-        let s = scores(item, &c);
+    greedy_oracle(item.sentences.len(), k, |chosen| {
+        let s = scores(item, chosen);
         s.get(Variant::Rouge1).f1 + s.get(Variant::Rouge2).f1
-    };
-    let mut chosen: Vec<usize> = Vec::new();
-    while chosen.len() < k.min(item.sentences.len()) {
-        let best = (0..item.sentences.len())
-            .filter(|i| !chosen.contains(i))
-            .map(|i| {
-                let mut c = chosen.clone();
-                c.push(i);
-                (gain(&c), i)
-            })
-            .fold(None, |b: Option<(f64, usize)>, x| match b {
-                Some(b) if b.0 >= x.0 => Some(b),
-                _ => Some(x),
-            });
-        chosen.push(best.expect("a sentence is left").1);
-    }
-    chosen.sort_unstable();
-    chosen
+    })
 }
 
 /// Mean ROUGE-1/2/L F1 ×100 of one system over the items.

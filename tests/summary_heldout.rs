@@ -14,7 +14,10 @@
 //! issue's floors: ROUGE-1 ≥ LEAD-3 + 1.0, ROUGE-2 ≥ LEAD-3. Ignored (and passes) without
 //! the variable.
 
-use nashra::clean::{structure, BlockKind};
+mod common;
+
+use common::{greedy_oracle, SummaryInput};
+use nashra::clean::structure;
 use nashra::eval::rouge::score_multi;
 use nashra::eval::{Language, RougeOptions, Variant};
 use nashra::ingest::{decode, read_path};
@@ -75,21 +78,12 @@ fn load(path: &str) -> Vec<Item> {
         .zip(&records)
         .filter_map(|(raw, record)| {
             let article = structure(&decode(&raw.ok()?)).ok()?;
-            let mut title = None;
-            let mut sentences = Vec::new();
-            for b in &article.blocks {
-                match b.kind {
-                    BlockKind::Title => title = Some(b.normalized.clone()),
-                    BlockKind::Heading => {}
-                    BlockKind::Paragraph => sentences.extend(
-                        b.sentences
-                            .iter()
-                            .map(|s| (s.original.clone(), s.normalized.clone())),
-                    ),
-                }
-            }
+            let SummaryInput {
+                headline,
+                sentences,
+            } = SummaryInput::of(&article);
             (sentences.len() > K).then(|| Item {
-                title,
+                title: headline.map(|h| h.1),
                 sentences,
                 reference: record["summary"].as_str().unwrap_or_default().to_string(),
             })
@@ -99,22 +93,10 @@ fn load(path: &str) -> Vec<Item> {
 
 /// The greedy oracle: adds the sentence that raises ROUGE-1 + ROUGE-2 F1 most, k times.
 fn oracle(item: &Item) -> Vec<usize> {
-    let mut chosen: Vec<usize> = Vec::new();
-    while chosen.len() < K.min(item.sentences.len()) {
-        let mut best = (f64::MIN, 0);
-        for i in (0..item.sentences.len()).filter(|i| !chosen.contains(i)) {
-            let mut c = chosen.clone();
-            c.push(i);
-            c.sort_unstable();
-            let r = item.rouge(&c);
-            if r[0] + r[1] > best.0 {
-                best = (r[0] + r[1], i);
-            }
-        }
-        chosen.push(best.1);
-    }
-    chosen.sort_unstable();
-    chosen
+    greedy_oracle(item.sentences.len(), K, |chosen| {
+        let r = item.rouge(chosen);
+        r[0] + r[1]
+    })
 }
 
 /// A summarizer under test: the chosen sentences of an item.

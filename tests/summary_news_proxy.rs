@@ -16,7 +16,8 @@
 
 mod common;
 
-use nashra::clean::{structure, BlockKind};
+use common::SummaryInput;
+use nashra::clean::structure;
 use nashra::eval::rouge::score_multi;
 use nashra::eval::{Language, RougeOptions, Variant};
 use nashra::ingest::{decode, read_path};
@@ -45,22 +46,10 @@ fn pages() -> Vec<Page> {
         .filter_map(|path| {
             let raw = read_path(path).unwrap().remove(0).unwrap();
             let article = structure(&decode(&raw)).ok()?;
-            let mut headline = None;
-            let mut sentences = Vec::new();
-            for b in &article.blocks {
-                match b.kind {
-                    BlockKind::Title => headline = Some((b.text.clone(), b.normalized.clone())),
-                    BlockKind::Heading => {}
-                    BlockKind::Paragraph => sentences.extend(
-                        b.sentences
-                            .iter()
-                            .map(|s| (s.original.clone(), s.normalized.clone())),
-                    ),
-                }
-            }
+            let input = SummaryInput::of(&article);
             Some(Page {
-                headline: headline?,
-                sentences,
+                headline: input.headline?,
+                sentences: input.sentences,
             })
         })
         .collect()

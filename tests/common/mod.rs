@@ -292,3 +292,55 @@ pub fn decode_golden_case(engine: &Engine, case: &Value) -> Vec<Hypothesis> {
         })
         .collect()
 }
+
+/// A cleaned article as the summarizer sees it in `nashra run`: its headline (text,
+/// normalised) and its body sentences (original, normalised), headings left out.
+pub struct SummaryInput {
+    pub headline: Option<(String, String)>,
+    pub sentences: Vec<(String, String)>,
+}
+
+impl SummaryInput {
+    pub fn of(article: &nashra::clean::Article) -> Self {
+        use nashra::clean::BlockKind;
+        let mut headline = None;
+        let mut sentences = Vec::new();
+        for b in &article.blocks {
+            match b.kind {
+                BlockKind::Title => headline = Some((b.text.clone(), b.normalized.clone())),
+                BlockKind::Heading => {}
+                BlockKind::Paragraph => sentences.extend(
+                    b.sentences
+                        .iter()
+                        .map(|s| (s.original.clone(), s.normalized.clone())),
+                ),
+            }
+        }
+        SummaryInput {
+            headline,
+            sentences,
+        }
+    }
+}
+
+/// The greedy oracle of the summary tests: `k` times (at most `n`), the sentence whose
+/// addition gives the highest `gain` (called with the chosen indices in ascending order; ties
+/// to the earlier sentence); the chosen indices in ascending order.
+pub fn greedy_oracle(n: usize, k: usize, gain: impl Fn(&[usize]) -> f64) -> Vec<usize> {
+    let mut chosen: Vec<usize> = Vec::new();
+    while chosen.len() < k.min(n) {
+        let mut best: Option<(f64, usize)> = None;
+        for i in (0..n).filter(|i| !chosen.contains(i)) {
+            let mut c = chosen.clone();
+            c.push(i);
+            c.sort_unstable();
+            let g = gain(&c);
+            if best.is_none_or(|(b, _)| g > b) {
+                best = Some((g, i));
+            }
+        }
+        chosen.push(best.expect("a sentence is left").1);
+    }
+    chosen.sort_unstable();
+    chosen
+}
