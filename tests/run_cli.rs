@@ -250,7 +250,7 @@ fn settings_precedence_is_flag_then_env_then_file() {
 }
 
 /// An extractor's record keeps the headline apart from the text: its brief shows the headline,
-/// in Arabic and English, and the English headline is not the first sentence's.
+/// in Arabic and English.
 #[test]
 fn a_json_records_title_is_its_briefs_headline() {
     let input = tempfile::tempdir().unwrap();
