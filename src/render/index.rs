@@ -55,6 +55,7 @@ fn report(e: &IndexEntry) -> Report<'_> {
     let more = e.more.iter().map(|s| (&s.ar, &s.en));
     Report {
         source: e.source.as_deref(),
+        summary_len: e.summary.len().min(e.summary_ar.len()),
         sentences: summary
             .chain(more)
             .map(|(ar, en)| (ar.as_str(), en.as_str()))

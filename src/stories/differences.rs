@@ -283,6 +283,7 @@ mod tests {
         Report {
             source: Some(source),
             sentences: sentences.iter().map(|s| (*s, "")).collect(),
+            summary_len: sentences.len(),
         }
     }
 
@@ -380,6 +381,7 @@ mod tests {
         let unnamed = Report {
             source: None,
             sentences: vec![(TOLL_15, "")],
+            summary_len: 1,
         };
         assert_eq!(found(&[report("أ", &[TOLL_12]), unnamed]).len(), 1);
     }

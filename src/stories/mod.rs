@@ -73,9 +73,11 @@ pub struct Sentence {
 pub struct Report<'a> {
     /// The site or agency; two articles of one named source are not compared.
     pub source: Option<&'a str>,
-    /// Candidate sentences as `(Arabic, English)`, most preferred first (the article's own
-    /// summary, then a few more).
+    /// Candidate sentences as `(Arabic, English)`: the article's own summary, then a few more.
     pub sentences: Vec<(&'a str, &'a str)>,
+    /// How many of `sentences`, from the first, are the article's own summary: a story's
+    /// summary prefers them to the rest.
+    pub summary_len: usize,
 }
 
 /// A sentence of a story: `sentence` of `reports[report]`.

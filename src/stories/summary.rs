@@ -1,13 +1,15 @@
 //! A story's summary across its sources: sentences from all its articles, each saying
 //! something the ones before it did not.
 //!
-//! The articles take turns, the most central first: on its turn an article gives its next
-//! candidate (its own summary's sentences first, in that order, then the few other sentences
-//! its index entry keeps) that is not a repeat of a sentence already chosen. A repeat is a
-//! sentence whose content terms (the words clustering compares, weighted by their rarity in
-//! general Arabic) are mostly the same as one chosen sentence's, or mostly already said by
-//! all of them together. Chosen from the Arabic alone, so a translation error cannot change
-//! which sentences a reader gets.
+//! The story opens with the most central article's first candidate; then the articles take
+//! turns, the most central first. On its turn an article gives, of its candidates that are not
+//! a repeat, the one that adds the most new weight to the summary, its own summary's sentences
+//! before the few other sentences its index entry keeps. Choosing by new weight rather than in
+//! order keeps a short, vague sentence ("his statements carried many messages") from taking
+//! the turn of an informative one. A repeat is a sentence whose content terms (the words
+//! clustering compares, weighted by their rarity in general Arabic) are mostly the same as one
+//! chosen sentence's, or mostly already said by all of them together. Chosen from the Arabic
+//! alone, so a translation error cannot change which sentences a reader gets.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,20 +60,31 @@ impl Bag {
         dot / (self.norm * other.norm)
     }
 
-    /// The share of the sentence's weight in terms not yet covered.
-    fn new_share(&self, covered: &BTreeSet<&str>) -> f32 {
-        let total: f32 = self.weights.values().sum();
-        let new: f32 = self
-            .weights
+    /// The weight of the sentence's terms not yet covered.
+    fn new_weight(&self, covered: &BTreeSet<&str>) -> f32 {
+        self.weights
             .iter()
             .filter(|(t, _)| !covered.contains(t.as_str()))
             .map(|(_, w)| w)
-            .sum();
+            .sum()
+    }
+
+    /// The share of the sentence's weight in terms not yet covered.
+    fn new_share(&self, covered: &BTreeSet<&str>) -> f32 {
+        let total: f32 = self.weights.values().sum();
         if total == 0.0 {
             0.0
         } else {
-            new / total
+            self.new_weight(covered) / total
         }
+    }
+
+    /// Whether the sentence has news for a summary of `chosen` that covers `covered`: enough
+    /// terms, not a repeat of one chosen sentence, and enough not yet said.
+    fn is_news(&self, chosen: &[&Bag], covered: &BTreeSet<&str>) -> bool {
+        self.weights.len() >= MIN_TERMS
+            && chosen.iter().all(|c| self.cosine(c) < REPEAT_SIMILARITY)
+            && self.new_share(covered) >= MIN_NEW_SHARE
     }
 }
 
@@ -88,36 +101,54 @@ pub fn story_summary(reports: &[Report]) -> Vec<Pick> {
         .collect();
     let mut picks: Vec<Pick> = Vec::new();
     let mut covered: BTreeSet<&str> = BTreeSet::new();
-    let mut next = vec![0usize; reports.len()];
+    // Each report's candidates not yet chosen nor ruled out. One ruled out stays out: the
+    // summary only grows, so a repeat stays a repeat.
+    let mut open: Vec<Vec<usize>> = reports
+        .iter()
+        .map(|r| (0..r.sentences.len()).collect())
+        .collect();
     while picks.len() < budget {
         let mut progressed = false;
-        for report in 0..reports.len() {
+        for (report, open) in open.iter_mut().enumerate() {
             if picks.len() == budget {
                 break;
             }
-            while let Some(bag) = bags[report].get(next[report]) {
-                let sentence = next[report];
-                next[report] += 1;
-                let repeat = picks
-                    .iter()
-                    .any(|p| bag.cosine(&bags[p.report][p.sentence]) >= REPEAT_SIMILARITY);
-                if bag.weights.len() < MIN_TERMS
-                    || repeat
-                    || bag.new_share(&covered) < MIN_NEW_SHARE
-                {
-                    continue;
-                }
-                covered.extend(bag.weights.keys().map(String::as_str));
-                picks.push(Pick { report, sentence });
-                progressed = true;
-                break;
-            }
+            let chosen: Vec<&Bag> = picks.iter().map(|p| &bags[p.report][p.sentence]).collect();
+            open.retain(|&s| bags[report][s].is_news(&chosen, &covered));
+            let choice = if picks.is_empty() {
+                open.first().copied()
+            } else {
+                most_news(open, &bags[report], reports[report].summary_len, &covered)
+            };
+            let Some(sentence) = choice else { continue };
+            open.retain(|&s| s != sentence);
+            covered.extend(bags[report][sentence].weights.keys().map(String::as_str));
+            picks.push(Pick { report, sentence });
+            progressed = true;
         }
         if !progressed {
             break;
         }
     }
     picks
+}
+
+/// Of a report's `open` candidates, the one of its own summary (the first `summary_len`),
+/// else of the rest, that adds the most weight not yet `covered`; the earliest on a tie.
+fn most_news(
+    open: &[usize],
+    bags: &[Bag],
+    summary_len: usize,
+    covered: &BTreeSet<&str>,
+) -> Option<usize> {
+    let mut best: Option<(bool, f32, usize)> = None;
+    for &s in open {
+        let key = (s < summary_len, bags[s].new_weight(covered));
+        if best.is_none_or(|(in_summary, weight, _)| key > (in_summary, weight)) {
+            best = Some((key.0, key.1, s));
+        }
+    }
+    best.map(|(_, _, s)| s)
 }
 
 #[cfg(test)]
@@ -128,6 +159,7 @@ mod tests {
         Report {
             source: None,
             sentences: sentences.iter().map(|s| (*s, "")).collect(),
+            summary_len: sentences.len(),
         }
     }
 
@@ -185,13 +217,48 @@ mod tests {
     }
 
     #[test]
+    fn a_vague_sentence_gives_way_to_its_article_s_informative_one() {
+        // The sample story's fifth source: its summary's second sentence ("Putin's statements
+        // carried messages in many directions") is news by the filters, but says little.
+        let vague = "تصريحات بوتين حملت رسائل متعددة الاتجاهات.";
+        let thanks = "من جهة، أبدى امتنانًا واضحًا لـ «ترامب» لمشاركته في جهود استئناف المحادثات \
+            بين روسيا وأوكرانيا، وهو ما قد يُفسَّر على أنه موافقة روسية ضمنية على وساطة أمريكية في \
+            الملف الأوكراني، بعد سنوات من الاتهامات المتبادلة والتصعيد العسكري.";
+        let reports = [
+            report(&[CALL]),
+            report(&[CALL_AGAIN, TALKS]),
+            report(&[CALL_AGAIN, vague, thanks]),
+        ];
+        assert_eq!(picks(&reports), vec![(0, 0), (1, 1), (2, 2)]);
+    }
+
+    #[test]
+    fn an_article_s_own_summary_comes_before_its_other_sentences() {
+        // The long sentence would add more, but it is only one its entry keeps beside its
+        // summary: it waits for the article's next turn.
+        let long = "من جهة، أبدى امتنانًا واضحًا لـ «ترامب» لمشاركته في جهود استئناف المحادثات \
+            بين روسيا وأوكرانيا، وهو ما قد يُفسَّر على أنه موافقة روسية ضمنية على وساطة أمريكية.";
+        let mut second = report(&[CALL_AGAIN, PRISONERS, long]);
+        second.summary_len = 2;
+        assert_eq!(
+            picks(&[report(&[CALL]), second]),
+            vec![(0, 0), (1, 1), (1, 2)]
+        );
+    }
+
+    #[test]
     fn headings_and_repeats_are_skipped_and_the_budget_holds() {
         let reports = [report(&["بوتين وترامب", CALL]), report(&[CALL])];
         assert_eq!(picks(&reports), vec![(0, 1)]);
         let many: Vec<Report> = (0..10)
             .map(|_| report(&[CALL, TALKS, PRISONERS, EUROPE]))
             .collect();
-        assert_eq!(picks(&many), vec![(0, 0), (1, 1), (2, 2), (3, 3)]);
+        // Four sentences to tell, one a turn, whichever adds the most first.
+        let told = picks(&many);
+        assert_eq!(told.iter().map(|p| p.0).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        let mut sentences: Vec<usize> = told.iter().map(|p| p.1).collect();
+        sentences.sort_unstable();
+        assert_eq!(sentences, [0, 1, 2, 3]);
         assert!(picks(&[]).is_empty());
     }
 }
