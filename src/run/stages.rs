@@ -30,7 +30,7 @@ use crate::render;
 use crate::summarize::Budget;
 use crate::translate::fit::{self, MAX_SENTENCE_CHARS};
 use crate::translate::{batch, BatchPolicy, DecodeOptions, Summarizer, SummaryOptions};
-use crate::translate::{ModelFiles, Quantize, Summary, Translation, Translator};
+use crate::translate::{ModelFiles, Quantize, Source, Summary, Translation, Translator};
 
 /// One run of the nightly job, between its stages.
 pub struct Run<'a> {
@@ -389,28 +389,29 @@ impl<'a> Run<'a> {
         // Counted per article, as `run.json` counts summaries (two articles may share one).
         self.work.summarized += articles;
         let summarizer = abstractive.summarizer;
-        let lengths: Vec<usize> = missing
-            .iter()
-            .map(|d| summarizer.encode(d).0.len())
-            .collect();
+        // Encoded once: the lengths plan the waves, and the ids are what the model reads.
+        let sources: Vec<Source> = missing.par_iter().map(|d| summarizer.encode(d)).collect();
+        let lengths: Vec<usize> = sources.iter().map(|s| s.ids.len()).collect();
         let policy = BatchPolicy::sentences(SUMMARY_BATCH);
         for wave in batch::waves(&lengths, &policy, batch::default_concurrency()) {
-            let docs: Vec<&str> = wave
-                .iter()
-                .flatten()
-                .map(|&i| missing[i].as_str())
-                .collect();
+            let members: Vec<usize> = wave.into_iter().flatten().collect();
+            let wave_sources: Vec<&Source> = members.iter().map(|&i| &sources[i]).collect();
             // Logged before the call, as in `translate`.
-            tracing::debug!(documents = docs.len(), "model call starts");
+            tracing::debug!(documents = members.len(), "model call starts");
             let t = Instant::now();
-            let out = summarizer.summarize(&docs, &abstractive.options, &policy)?;
+            let out = summarizer.summarize_sources(
+                &wave_sources,
+                &abstractive.options,
+                &policy,
+                &mut |_| {},
+            )?;
             let seconds = t.elapsed().as_secs_f64();
             self.work.times.summarize_s += seconds;
-            progress.summarized(docs.len(), seconds);
-            let items = docs
+            progress.summarized(members.len(), seconds);
+            let items = members
                 .iter()
                 .zip(out)
-                .map(|(doc, s)| (doc.to_string(), cached(s)));
+                .map(|(&i, s)| (missing[i].clone(), cached(s)));
             if let Err(e) = abstractive.cache.insert_all(items) {
                 note_unwritten(&mut self.unwritten, abstractive.cache.path(), &e);
             }

@@ -28,7 +28,7 @@ pub use decode::{DecodeOptions, EarlyStopping, Hypothesis, SequenceRules, Specia
 pub use engine::Engine;
 pub use hub::{ModelFiles, ModelSource};
 pub use model::{Compute, Isa, Quantize};
-pub use summarizer::{Summarizer, Summary, SummaryOptions};
+pub use summarizer::{Source, Summarizer, Summary, SummaryOptions};
 pub use translator::{BatchReport, Repeats, Translation, Translator};
 
 /// A setting's value from its name (a flag's or an environment variable's text). `names`

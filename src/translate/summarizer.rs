@@ -28,6 +28,15 @@ pub struct SummaryOptions {
     pub rules: SequenceRules,
 }
 
+/// A document as the model reads it (see [`Summarizer::encode`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Token ids, cut to the model's longest input.
+    pub ids: Vec<u32>,
+    /// Whether the document's end was cut off to fit.
+    pub truncated: bool,
+}
+
 /// One document's summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
@@ -185,15 +194,19 @@ impl Summarizer {
         self.engine.max_source_tokens()
     }
 
-    /// The ids the model reads for `text`, and whether its end was cut.
-    pub fn encode(&self, text: &str) -> (Vec<u32>, bool) {
-        let limit = self.max_source_tokens();
-        let ids = self.tokenizer.encode(text, usize::MAX);
-        if ids.len() <= limit {
-            (ids, false)
-        } else {
-            (self.tokenizer.encode(text, limit), true)
+    /// `text` as the model reads it: its ids, and whether its end was cut to fit.
+    pub fn encode(&self, text: &str) -> Source {
+        let limit = self.max_source_tokens().max(2);
+        let mut ids = self.tokenizer.encode(text, usize::MAX);
+        let truncated = ids.len() > limit;
+        if truncated {
+            // The tokenizer truncates after tokenizing (as transformers does): the same as
+            // keeping the first `limit - 1` ids and the closing `</s>`, without a second pass.
+            let eos = ids[ids.len() - 1];
+            ids.truncate(limit - 1);
+            ids.push(eos);
         }
+        Source { ids, truncated }
     }
 
     /// Summarises `docs`, one summary per document, in order. An empty (or whitespace-only)
@@ -216,22 +229,43 @@ impl Summarizer {
         policy: &BatchPolicy,
         progress: &mut dyn FnMut(BatchReport),
     ) -> Result<Vec<Summary>, TranslateError> {
-        self.engine.validate(&opts.decode)?;
-        let mut summaries = vec![Summary::empty(); docs.len()];
         let work: Vec<usize> = (0..docs.len())
             .filter(|&i| !docs[i].trim().is_empty())
             .collect();
-        let encoded: Vec<(Vec<u32>, bool)> =
-            work.par_iter().map(|&i| self.encode(docs[i])).collect();
-        let lengths: Vec<usize> = encoded.iter().map(|(ids, _)| ids.len()).collect();
+        let sources: Vec<Source> = work.par_iter().map(|&i| self.encode(docs[i])).collect();
+        let refs: Vec<&Source> = sources.iter().collect();
+        let done = self.summarize_sources(&refs, opts, policy, progress)?;
+        let mut summaries = vec![Summary::empty(); docs.len()];
+        for (i, summary) in work.into_iter().zip(done) {
+            summaries[i] = summary;
+        }
+        Ok(summaries)
+    }
+
+    /// Summarises documents already encoded (see [`Summarizer::encode`]), one summary per
+    /// source, in order, for a caller that needs their lengths first (to plan its own waves)
+    /// and should not tokenise twice. Sources are decoded in length-sorted batches of
+    /// `policy`, calling `progress` after every model batch.
+    pub fn summarize_sources(
+        &self,
+        sources: &[&Source],
+        opts: &SummaryOptions,
+        policy: &BatchPolicy,
+        progress: &mut dyn FnMut(BatchReport),
+    ) -> Result<Vec<Summary>, TranslateError> {
+        self.engine.validate(&opts.decode)?;
+        let mut summaries = vec![Summary::empty(); sources.len()];
+        let lengths: Vec<usize> = sources.iter().map(|s| s.ids.len()).collect();
         // The translator's wave plan: two batches at a time where there are two threads.
         for wave in batch::waves(&lengths, policy, batch::default_concurrency()) {
             let done: Vec<Result<(BatchReport, Vec<Hypothesis>), TranslateError>> = wave
                 .par_iter()
                 .map(|batch_ids| {
                     let started = Instant::now();
-                    let batch: Vec<&[u32]> =
-                        batch_ids.iter().map(|&j| encoded[j].0.as_slice()).collect();
+                    let batch: Vec<&[u32]> = batch_ids
+                        .iter()
+                        .map(|&j| sources[j].ids.as_slice())
+                        .collect();
                     let hyps =
                         self.engine
                             .generate_with_rules(&batch, &opts.decode, &opts.rules)?;
@@ -241,7 +275,7 @@ impl Summarizer {
             for (batch_ids, result) in wave.iter().zip(done) {
                 let (report, hyps) = result?;
                 for (&j, h) in batch_ids.iter().zip(hyps) {
-                    summaries[work[j]] = self.summary(h, &encoded[j], &opts.decode);
+                    summaries[j] = self.summary(h, sources[j], &opts.decode);
                 }
                 progress(report);
             }
@@ -249,14 +283,14 @@ impl Summarizer {
         Ok(summaries)
     }
 
-    fn summary(&self, h: Hypothesis, source: &(Vec<u32>, bool), opts: &DecodeOptions) -> Summary {
+    fn summary(&self, h: Hypothesis, source: &Source, opts: &DecodeOptions) -> Summary {
         Summary {
             text: self.tokenizer.decode(&h.tokens),
             mean_logprob: h.mean_logprob(opts),
             score: h.score,
             tokens: h.tokens,
-            source_tokens: source.0.len(),
-            truncated: source.1,
+            source_tokens: source.ids.len(),
+            truncated: source.truncated,
         }
     }
 }
