@@ -196,16 +196,7 @@ impl Summarizer {
 
     /// `text` as the model reads it: its ids, and whether its end was cut to fit.
     pub fn encode(&self, text: &str) -> Source {
-        let limit = self.max_source_tokens().max(2);
-        let mut ids = self.tokenizer.encode(text, usize::MAX);
-        let truncated = ids.len() > limit;
-        if truncated {
-            // The tokenizer truncates after tokenizing (as transformers does): the same as
-            // keeping the first `limit - 1` ids and the closing `</s>`, without a second pass.
-            let eos = ids[ids.len() - 1];
-            ids.truncate(limit - 1);
-            ids.push(eos);
-        }
+        let (ids, truncated) = self.tokenizer.encode_cut(text, self.max_source_tokens());
         Source { ids, truncated }
     }
 

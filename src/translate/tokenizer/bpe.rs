@@ -147,6 +147,12 @@ impl BpeTokenizer {
     /// The ids of `text`, `<s>` first and `</s>` last, at most `max_tokens` of them (at least
     /// the two special tokens).
     pub fn encode(&self, text: &str, max_tokens: usize) -> Vec<u32> {
+        self.encode_cut(text, max_tokens).0
+    }
+
+    /// [`BpeTokenizer::encode`], and whether the end of the text was cut off to fit. Cut after
+    /// tokenizing, as transformers truncates: one pass, whatever the length.
+    pub fn encode_cut(&self, text: &str, max_tokens: usize) -> (Vec<u32>, bool) {
         let encoding = self
             .inner
             .encode(text, false)
@@ -157,7 +163,7 @@ impl BpeTokenizer {
         ids.push(self.bos);
         ids.extend_from_slice(&body[..keep]);
         ids.push(self.eos);
-        ids
+        (ids, keep < body.len())
     }
 
     /// The text of generated ids, special tokens skipped.
